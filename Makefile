@@ -1,0 +1,26 @@
+# The two set-up commands are `make demo` and `make test`; both install missing system packages first.
+SWIFT ?= swift
+DEMO_MODEL ?= golden/models/seqcls
+
+.PHONY: setup build test demo goldens clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@echo "== bert-convert inspect $(DEMO_MODEL)/safetensors"
+	$(SWIFT) run --skip-build bert-convert inspect $(DEMO_MODEL)/safetensors
+
+# Regenerates the fixture zoo and goldens with pinned torch/transformers/tensorflow (never run by CI).
+goldens:
+	./golden/generate.sh
+
+clean:
+	rm -rf .build

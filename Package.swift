@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// MARK: - Shared settings
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+  name: "bert-weights",
+  platforms: [.macOS(.v13)],
+
+  // MARK: - Products
+
+  products: [
+    .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "Checkpoint", targets: ["Checkpoint"]),
+    .library(name: "Convert", targets: ["Convert"]),
+    .executable(name: "bert-convert", targets: ["bert-convert"]),
+    .executable(name: "bert-verify", targets: ["bert-verify"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+
+    // MARK: - Libraries
+
+    .target(name: "SafeTensors", swiftSettings: swiftSettings),
+    .target(name: "Checkpoint", dependencies: ["SafeTensors", "CZip", "CHDF5"], swiftSettings: swiftSettings),
+    .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint"], swiftSettings: swiftSettings),
+
+    // MARK: - Executables
+
+    .executableTarget(
+      name: "bert-convert",
+      dependencies: ["Convert", "Checkpoint", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "bert-verify",
+      dependencies: ["Convert", "Checkpoint", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
+
+    // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)
+
+    .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+
+    // MARK: - Tests
+
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
+    .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors"], swiftSettings: swiftSettings),
+    .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
+  ]
+)

@@ -1,0 +1,42 @@
+import Foundation
+import SafeTensors
+
+/// Reads the shards an index names and checks them against it, for any container format.
+enum ShardedReader {
+  /// Reads every shard with `readShard` and returns their tensors in shard order.
+  ///
+  /// - Parameter indexName: maps a `weight_map` key to the name the shard reader reports (identity, except for
+  ///   TF shards whose keys carry the model scope).
+  /// - Throws: ``CheckpointError`` with code `.shard` for a missing shard, a tensor named in the index but absent
+  ///   from its shard, or a tensor stored in two shards; or whatever a shard's reader throws.
+  static func read(
+    index: ShardIndex,
+    indexName: (String) -> String = { $0 },
+    readShard: (String) throws(CheckpointError) -> [SourceTensor]
+  ) throws(CheckpointError) -> [SourceTensor] {
+    var tensors: [SourceTensor] = []
+    var shardOf: [String: String] = [:]
+    for shard in index.shards {
+      let path = index.path(ofShard: shard)
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw CheckpointError(.shard, file: index.path, "shard '\(shard)' is missing")
+      }
+      for tensor in try readShard(path) {
+        if let other = shardOf[tensor.name] {
+          throw CheckpointError(.shard, file: index.path, at: "tensor '\(tensor.name)'", "stored in both '\(other)' and '\(shard)'")
+        }
+        shardOf[tensor.name] = shard
+        tensors.append(tensor)
+      }
+    }
+    for (key, shard) in index.weightMap {
+      let name = indexName(key)
+      guard shardOf[name] == shard else {
+        let actual = shardOf[name].map { "it is in '\($0)'" } ?? "no shard has it"
+        throw CheckpointError(.shard, file: index.path(ofShard: shard), at: "tensor '\(key)'",
+                              "the index places it in this shard, but \(actual)")
+      }
+    }
+    return tensors
+  }
+}

@@ -1,0 +1,48 @@
+import SafeTensors
+
+/// Produces one tensor's bytes on demand, C-contiguous and little-endian.
+///
+/// A reader returns a view of its mapping when the stored bytes already have that layout, and otherwise
+/// materialises them into a buffer that lives only for the call — so a converter holds one tensor at a time.
+public protocol TensorBytes: Sendable {
+  func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+}
+
+/// A tensor as the checkpoint stores it: the stored name (`bert.pooler.dense.weight`,
+/// `…/kernel:0` mapped to PyTorch naming by the HDF5 reader, …), dtype, shape and a way to reach its bytes.
+public struct SourceTensor: Sendable {
+  /// The name as the source spells it (after the TF→PyTorch renaming for HDF5 sources).
+  public let name: String
+  public let dtype: DType
+  /// The logical shape (for an HDF5 kernel: already transposed to `[out, in]`).
+  public let shape: [Int]
+  /// The file the tensor comes from.
+  public let file: String
+  private let bytes: any TensorBytes
+
+  public init(name: String, dtype: DType, shape: [Int], file: String, bytes: any TensorBytes) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+    self.file = file
+    self.bytes = bytes
+  }
+
+  public var elementCount: Int { shape.reduce(1, *) }
+  public var byteCount: Int { elementCount * dtype.byteWidth }
+
+  /// Calls `body` with the tensor's C-contiguous little-endian bytes (exactly ``byteCount`` of them).
+  /// - Throws: ``CheckpointError`` when the bytes cannot be produced, or what `body` throws.
+  public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try bytes.withContiguousBytes(body)
+  }
+}
+
+/// Bytes that are already C-contiguous inside a safetensors mapping.
+public struct MappedTensorBytes: TensorBytes {
+  public let view: TensorView
+  public init(_ view: TensorView) { self.view = view }
+  public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try view.withUnsafeBytes(body)
+  }
+}

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one place this module calls POSIX: each wrapper checks the return code and throws an error naming the file.
+enum Syscalls {
+  static func failure(_ call: String, _ path: String) -> SafeTensorsError {
+    SafeTensorsError(.io, file: path, "\(call) failed: \(String(cString: strerror(errno)))")
+  }
+
+  /// open(2), retrying on EINTR.
+  static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(SafeTensorsError) -> Int32 {
+    while true {
+      let fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC, mode) }
+      if fd >= 0 { return fd }
+      if errno != EINTR { throw failure("open", path) }
+    }
+  }
+
+  /// open(2) read-only.
+  static func openForReading(_ path: String) throws(SafeTensorsError) -> Int32 { try open(path, O_RDONLY) }
+
+  /// close(2); errors are ignored (the descriptor is gone either way).
+  static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+  /// fstat(2)'s size of a regular file; anything else is refused.
+  static func regularFileSize(_ fd: Int32, _ path: String) throws(SafeTensorsError) -> Int {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw failure("fstat", path) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError(.io, file: path, "not a regular file") }
+    return Int(info.st_size)
+  }
+
+  /// mmap(2) of a whole file, read-only and private.
+  static func mapReadOnly(_ fd: Int32, length: Int, _ path: String) throws(SafeTensorsError) -> UnsafeRawPointer {
+    guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+      throw failure("mmap", path)
+    }
+    return UnsafeRawPointer(base)
+  }
+
+  /// munmap(2).
+  static func unmap(_ base: UnsafeRawPointer, length: Int) {
+    _ = munmap(UnsafeMutableRawPointer(mutating: base), length)
+  }
+
+  /// write(2) until every byte is written, retrying on EINTR and short writes.
+  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String) throws(SafeTensorsError) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw failure("write", path)
+      }
+      offset += n
+    }
+  }
+
+  /// write(2) of a whole array.
+  static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(SafeTensorsError) {
+    var result: SafeTensorsError?
+    bytes.withUnsafeBytes { buffer in
+      do throws(SafeTensorsError) { try writeAll(fd, buffer, path) } catch { result = error }
+    }
+    if let result { throw result }
+  }
+
+  /// fsync(2).
+  static func fsync(_ fd: Int32, _ path: String) throws(SafeTensorsError) {
+    guard Glibc.fsync(fd) == 0 else { throw failure("fsync", path) }
+  }
+
+  /// fsync(2) of a directory, so a rename inside it is durable. Best effort.
+  static func fsyncDirectory(_ path: String) {
+    guard let fd = try? open(path, O_RDONLY | O_DIRECTORY) else { return }
+    _ = Glibc.fsync(fd)
+    close(fd)
+  }
+
+  /// rename(2).
+  static func rename(_ from: String, _ to: String) throws(SafeTensorsError) {
+    guard Glibc.rename(from, to) == 0 else { throw failure("rename to '\(to)'", from) }
+  }
+
+  /// unlink(2); a missing file is not an error.
+  static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+  /// mkstemp(3) with the given prefix path (six random characters and the suffix are appended).
+  static func makeTemporaryFile(prefix: String) throws(SafeTensorsError) -> (fd: Int32, path: String) {
+    var template = Array((prefix + "XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { throw failure("mkstemp", prefix + "XXXXXX") }
+    _ = fchmod(fd, 0o644)
+    return (fd, String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+  }
+}

@@ -1,0 +1,36 @@
+/// A file mapped read-only into memory; the mapping lives as long as this object.
+///
+/// Bytes are reached only through scoped calls (``withUnsafeBytes(_:)``), so no pointer outlives the mapping.
+public final class MappedFile: @unchecked Sendable {
+  /// The path the file was opened from.
+  public let path: String
+  /// The file's size in bytes.
+  public let count: Int
+  private let base: UnsafeRawPointer?
+
+  /// Maps `path` read-only.
+  /// - Throws: ``SafeTensorsError`` with code `.io` when the file cannot be opened, is not a regular file,
+  ///   or cannot be mapped.
+  public init(path: String) throws(SafeTensorsError) {
+    self.path = path
+    let fd = try Syscalls.openForReading(path)
+    defer { Syscalls.close(fd) }
+    count = try Syscalls.regularFileSize(fd, path)
+    base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
+  }
+
+  deinit {
+    if let base { Syscalls.unmap(base, length: count) }
+  }
+
+  /// Calls `body` with the whole file's bytes.
+  public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    try body(UnsafeRawBufferPointer(start: base, count: count))
+  }
+
+  /// Calls `body` with `range` of the file's bytes; the range must lie inside the file.
+  public func withUnsafeBytes<R, E: Error>(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the mapping")
+    return try body(UnsafeRawBufferPointer(start: base.map { $0 + range.lowerBound }, count: range.count))
+  }
+}

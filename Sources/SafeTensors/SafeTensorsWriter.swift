@@ -1,0 +1,177 @@
+/// The name, dtype and shape of a tensor about to be written.
+public struct TensorHeader: Sendable, Equatable {
+  public var name: String
+  public var dtype: DType
+  public var shape: [Int]
+
+  public init(name: String, dtype: DType, shape: [Int]) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+  }
+}
+
+/// Streams a safetensors file to disk: the header first, then each tensor's bytes in the order given, so only
+/// the caller's current tensor is ever in memory.
+///
+/// The output is deterministic (tensors in the given order, `__metadata__` first with sorted keys, integers
+/// as plain digits) and its data section starts at a multiple of ``alignment`` bytes, padded with spaces.
+/// Bytes go to a temporary file beside the destination, which ``finish()`` fsyncs and renames into place;
+/// a writer dropped unfinished removes it — there is never a partial file at the destination.
+public final class SafeTensorsWriter {
+  /// The data section's alignment in the file.
+  public static let alignment = 64
+
+  public let path: String
+  public let tensors: [TensorHeader]
+  private let sizes: [Int]
+  private var fd: Int32
+  private let temporaryPath: String
+  private var current = 0
+  private var writtenInCurrent = 0
+  private var finished = false
+
+  /// Creates the temporary file and writes the header.
+  /// - Throws: ``SafeTensorsError`` `.invalidWrite` for duplicate names, sizes that overflow, a tensor that would
+  ///   start at an offset that is not a multiple of its element size, or a header over 100 MB; `.io` on I/O errors.
+  public init(path: String, tensors: [TensorHeader], metadata: [String: String] = [:]) throws(SafeTensorsError) {
+    self.path = path
+    self.tensors = tensors
+    func fail(_ tensor: String?, _ detail: String) -> SafeTensorsError {
+      SafeTensorsError(.invalidWrite, file: path, tensor: tensor, detail)
+    }
+    var sizes: [Int] = []
+    var names = Set<String>()
+    var offset = 0
+    for tensor in tensors {
+      guard tensor.name != "__metadata__", names.insert(tensor.name).inserted else { throw fail(tensor.name, "name used twice") }
+      var bits = tensor.dtype.bitWidth
+      for dim in tensor.shape {
+        guard dim >= 0 else { throw fail(tensor.name, "negative dimension in \(tensor.shape)") }
+        let (product, overflow) = bits.multipliedReportingOverflow(by: dim)
+        guard !overflow else { throw fail(tensor.name, "shape \(tensor.shape) overflows") }
+        bits = product
+      }
+      guard bits % 8 == 0 else { throw fail(tensor.name, "\(tensor.dtype.rawValue) \(tensor.shape) is not a whole number of bytes") }
+      guard offset % tensor.dtype.byteWidth == 0 else {
+        throw fail(tensor.name, "would start at data offset \(offset), not a multiple of its \(tensor.dtype.byteWidth)-byte element")
+      }
+      sizes.append(bits / 8)
+      offset += bits / 8
+    }
+    self.sizes = sizes
+
+    let header = SafeTensorsWriter.headerBytes(tensors: tensors, sizes: sizes, metadata: metadata)
+    guard header.count - 8 <= SafeTensorsFile.maxHeaderLength else { throw fail(nil, "header exceeds 100 MB") }
+
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[...$0]) } ?? ""
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
+    do {
+      try Syscalls.writeAll(fd, header, temporaryPath)
+    } catch {
+      abandon()
+      throw error
+    }
+    advancePastEmptyTensors()
+  }
+
+  deinit { if !finished { abandon() } }
+
+  /// The bytes still owed for the tensor being written, or nil when every tensor is complete.
+  public var pendingTensor: (header: TensorHeader, remaining: Int)? {
+    current < tensors.count ? (tensors[current], sizes[current] - writtenInCurrent) : nil
+  }
+
+  /// Appends `bytes` to the data section. A call may cover part of a tensor, or run across tensor boundaries.
+  /// - Throws: ``SafeTensorsError`` `.invalidWrite` when more bytes arrive than the tensors declared.
+  public func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+    var remaining = bytes.count
+    while remaining > 0 {
+      guard current < tensors.count else {
+        abandon()
+        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
+      }
+      let take = min(remaining, sizes[current] - writtenInCurrent)
+      writtenInCurrent += take
+      remaining -= take
+      advancePastEmptyTensors()
+    }
+    do {
+      try Syscalls.writeAll(fd, bytes, temporaryPath)
+    } catch {
+      abandon()
+      throw error
+    }
+  }
+
+  /// Checks that every tensor is complete, fsyncs, and renames the file into place.
+  /// - Throws: ``SafeTensorsError`` `.invalidWrite` naming the first incomplete tensor, or `.io`.
+  public func finish() throws(SafeTensorsError) {
+    precondition(!finished, "finish() called twice")
+    if let pending = pendingTensor {
+      abandon()
+      throw SafeTensorsError(.invalidWrite, file: path, tensor: pending.header.name, "\(pending.remaining) bytes were never written")
+    }
+    do {
+      try Syscalls.fsync(fd, temporaryPath)
+      Syscalls.close(fd)
+      fd = -1
+      try Syscalls.rename(temporaryPath, path)
+    } catch {
+      abandon()
+      throw error
+    }
+    finished = true
+    let slash = path.lastIndex(of: "/")
+    Syscalls.fsyncDirectory(slash.map { String(path[..<$0]).isEmpty ? "/" : String(path[..<$0]) } ?? ".")
+  }
+
+  private func advancePastEmptyTensors() {
+    while current < tensors.count && writtenInCurrent == sizes[current] {
+      current += 1
+      writtenInCurrent = 0
+    }
+  }
+
+  private func abandon() {
+    if fd >= 0 { Syscalls.close(fd) }
+    fd = -1
+    Syscalls.unlink(temporaryPath)
+    finished = true
+  }
+
+  /// The 8-byte length followed by the space-padded JSON header.
+  static func headerBytes(tensors: [TensorHeader], sizes: [Int], metadata: [String: String]) -> [UInt8] {
+    var json = "{"
+    var first = true
+    func separator() { if !first { json += "," }; first = false }
+    if !metadata.isEmpty {
+      separator()
+      json += "\"__metadata__\":{"
+      let keys = metadata.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) { $0.value < $1.value } }
+      for (i, key) in keys.enumerated() {
+        if i > 0 { json += "," }
+        JSONValue.writeEscaped(key, to: &json)
+        json += ":"
+        JSONValue.writeEscaped(metadata[key]!, to: &json)
+      }
+      json += "}"
+    }
+    var offset = 0
+    for (tensor, size) in zip(tensors, sizes) {
+      separator()
+      JSONValue.writeEscaped(tensor.name, to: &json)
+      json += ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))]"
+      json += ",\"data_offsets\":[\(offset),\(offset + size)]}"
+      offset += size
+    }
+    json += "}"
+    var body = Array(json.utf8)
+    let padding = (alignment - (8 + body.count) % alignment) % alignment
+    body += repeatElement(UInt8(ascii: " "), count: padding)
+    var length = UInt64(body.count).littleEndian
+    return withUnsafeBytes(of: &length) { Array($0) } + body
+  }
+}

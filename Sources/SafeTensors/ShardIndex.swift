@@ -1,0 +1,58 @@
+/// A sharded checkpoint's index (`model.safetensors.index.json`, `pytorch_model.bin.index.json`,
+/// `tf_model.h5.index.json`): which shard file holds each tensor.
+public struct ShardIndex: Sendable {
+  /// Indexes naming more shard files than this are refused before any shard is opened.
+  public static let maxShards = 4096
+
+  /// The index file's path.
+  public let path: String
+  /// Tensor name → shard file name, in the index's order.
+  public let weightMap: [(tensor: String, shard: String)]
+  /// The distinct shard file names, in first-mention order.
+  public let shards: [String]
+  /// `metadata.total_size`, when present (informational: tools leave it stale).
+  public let totalSize: Int?
+
+  /// Reads and checks an index file.
+  /// - Throws: ``SafeTensorsError`` with code `.invalidIndex` naming the file and what is wrong.
+  public init(path: String) throws(SafeTensorsError) {
+    let file = try MappedFile(path: path)
+    try self.init(json: file.withUnsafeBytes { Array($0) }, path: path)
+  }
+
+  /// Parses index JSON read from `path`.
+  public init(json bytes: [UInt8], path: String) throws(SafeTensorsError) {
+    func fail(_ detail: String) -> SafeTensorsError { SafeTensorsError(.invalidIndex, file: path, detail) }
+    let json: JSONValue
+    do { json = try JSONValue.parse(bytes) } catch { throw fail("not JSON: \(error)") }
+    guard let map = json["weight_map"]?.objectValue else { throw fail("no 'weight_map' object") }
+    var shards: [String] = []
+    var seen = Set<String>()
+    var weightMap: [(String, String)] = []
+    for (tensor, value) in map {
+      guard let shard = value.stringValue else { throw fail("weight_map['\(tensor)'] is not a string") }
+      guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != ".." else {
+        throw fail("shard name '\(shard)' is not a plain file name")
+      }
+      if seen.insert(shard).inserted {
+        shards.append(shard)
+        guard shards.count <= ShardIndex.maxShards else { throw fail("names more than \(ShardIndex.maxShards) shard files") }
+      }
+      weightMap.append((tensor, shard))
+    }
+    guard !weightMap.isEmpty else { throw fail("'weight_map' is empty") }
+    self.path = path
+    self.weightMap = weightMap
+    self.shards = shards
+    self.totalSize = json["metadata"]?["total_size"]?.intValue
+  }
+
+  /// The directory holding the index (and its shards).
+  public var directory: String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+
+  /// The path of shard file `shard`.
+  public func path(ofShard shard: String) -> String { directory + "/" + shard }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct BertConvert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bert-convert",
+    abstract: "Convert a BERT checkpoint (safetensors, PyTorch .bin, Keras .h5, sharded or not) to one canonical safetensors file.",
+    discussion: """
+      SOURCE is a checkpoint file, a sharded index (*.index.json) or a model directory.
+      Exit codes: 0 success, 2 bad input or usage.
+      """,
+    version: "0.1.0",
+    subcommands: [Inspect.self])
+}
+
