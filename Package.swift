@@ -47,9 +47,10 @@ let package = Package(
 
     // MARK: - Tests
 
-    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
-    .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors"], swiftSettings: swiftSettings),
-    .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors"], swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )
