@@ -12,7 +12,7 @@ build: setup
 
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" $(SWIFT) test --skip-build
 
 demo: build
 	@echo "== bert-convert inspect $(DEMO_MODEL)/safetensors"
