@@ -28,16 +28,19 @@ let package = Package(
     .target(name: "SafeTensors", swiftSettings: swiftSettings),
     .target(name: "Checkpoint", dependencies: ["SafeTensors", "CZip", "CHDF5"], swiftSettings: swiftSettings),
     .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint"], swiftSettings: swiftSettings),
+    .target(
+      name: "CLISupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
 
     // MARK: - Executables
 
     .executableTarget(
       name: "bert-convert",
-      dependencies: ["Convert", "Checkpoint", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["Convert", "Checkpoint", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 
 @main
 struct BertConvert: ParsableCommand {
@@ -6,10 +7,13 @@ struct BertConvert: ParsableCommand {
     commandName: "bert-convert",
     abstract: "Convert a BERT checkpoint (safetensors, PyTorch .bin, Keras .h5, sharded or not) to one canonical safetensors file.",
     discussion: """
-      SOURCE is a checkpoint file, a sharded index (*.index.json) or a model directory.
+      SOURCE is a checkpoint file, a sharded index (*.index.json) or a model directory; the config.json beside it is read.
+      The same model gives a byte-identical canonical file whichever format it came from.
       Exit codes: 0 success, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Inspect.self])
-}
+    subcommands: [Convert.self, Inspect.self],
+    defaultSubcommand: Convert.self)
 
+  static func main() { mainExitingWithContractCodes() }
+}

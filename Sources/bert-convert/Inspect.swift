@@ -1,10 +1,14 @@
 import ArgumentParser
+import CLISupport
 import Checkpoint
+import Convert
+import Foundation
 import SafeTensors
 
 extension BertConvert {
   struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List a checkpoint's format and tensors.")
+    static let configuration = CommandConfiguration(
+      abstract: "List a checkpoint's format, tensors (source name → canonical name), parameter count and config.")
 
     @OptionGroup var options: SourceOptions
 
@@ -12,31 +16,47 @@ extension BertConvert {
     var json = false
 
     func run() throws {
-      let checkpoint: Checkpoint
-      do { checkpoint = try Checkpoint.open(options.source, from: options.from) } catch { exitBadInput(error) }
+      let checkpoint = try Checkpoint.open(options.source, from: options.from)
+      // Without a readable BERT config the tensors are still listed, just without canonical names.
+      let configPath = checkpoint.directory + "/config.json"
+      let plan: ModelPlan? = FileManager.default.fileExists(atPath: configPath)
+        ? try ParameterMap.plan(checkpoint, config: BertConfig(path: configPath)) : nil
+      var canonical: [String: String] = [:]
+      for tensor in plan?.tensors ?? [] { canonical[tensor.source.name] = tensor.name }
+      var dropped: [String: String] = [:]
+      for item in plan?.dropped ?? [] { dropped[item.source] = "(dropped: \(item.reason))" }
       let parameters = checkpoint.tensors.reduce(0) { $0 + $1.elementCount }
+
       if json {
-        var tensors: [JSONValue] = []
-        for t in checkpoint.tensors {
-          tensors.append(.object([
-            ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
-            ("shape", .array(t.shape.map { .number(String($0)) })), ("bytes", .number(String(t.byteCount))),
-          ]))
+        let tensors: [JSONValue] = checkpoint.tensors.map { t in
+          .object([
+            ("name", .string(t.name)), ("canonical", canonical[t.name].map(JSONValue.string) ?? .null),
+            ("dtype", .string(t.dtype.rawValue)), ("shape", .array(t.shape.map { .number(String($0)) })),
+            ("bytes", .number(String(t.byteCount))),
+          ])
         }
-        let report = JSONValue.object([
+        var report: [(String, JSONValue)] = [
           ("format", .string(checkpoint.format.rawValue)), ("path", .string(checkpoint.path)),
-          ("files", .array(checkpoint.files.map { .string($0) })),
-          ("parameters", .number(String(parameters))), ("tensors", .array(tensors)),
-        ])
-        print(report.canonicalText)
+          ("files", .array(checkpoint.files.map { .string($0) })), ("parameters", .number(String(parameters))),
+          ("tensors", .array(tensors)),
+        ]
+        if let config = plan?.config { report.append(("config", config.json)) }
+        print(JSONValue.object(report).canonicalText)
         return
       }
-      print("format: \(checkpoint.format.rawValue)")
-      print("files:  \(checkpoint.files.joined(separator: ", "))")
+      print("format:  \(checkpoint.format.rawValue)")
+      print("files:   \(checkpoint.files.joined(separator: ", "))")
+      if let c = plan?.config {
+        print("model:   \(c.architectures.first ?? "BERT"), \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads,"
+              + " intermediate \(c.intermediateSize), vocab \(c.vocabSize), \(c.hiddenAct)")
+      } else {
+        print("config:  none beside the weights (canonical names not shown)")
+      }
       let width = checkpoint.tensors.map(\.name.count).max() ?? 0
       for t in checkpoint.tensors {
-        let name = t.name.padding(toLength: max(width, 4), withPad: " ", startingAt: 0)
-        print("\(name)  \(t.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))  \(t.shape)  \(t.byteCount) bytes")
+        let target = canonical[t.name].map { $0 == t.name ? "" : "→ \($0)" } ?? dropped[t.name] ?? ""
+        print("  \(t.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))"
+              + "  \(t.shape)  \(t.byteCount) B  \(target)")
       }
       print("\(checkpoint.tensors.count) tensors, \(parameters) parameters")
     }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Checkpoint
-import Foundation
+import Convert
 
 extension CheckpointFormat.Family: ExpressibleByArgument {}
+extension TargetDType: ExpressibleByArgument {}
 
 /// Options every command that reads a checkpoint shares.
 struct SourceOptions: ParsableArguments {
@@ -12,10 +13,3 @@ struct SourceOptions: ParsableArguments {
   @Option(help: "Which weights to read from a model directory: safetensors, pytorch or tf.")
   var from: CheckpointFormat.Family?
 }
-
-/// Ends the process with exit code 2 and a one-line message on stderr.
-func exitBadInput(_ error: any Error) -> Never {
-  FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-  exit(2)
-}
-

@@ -1,0 +1,64 @@
+import Checkpoint
+import Foundation
+import SafeTensors
+
+/// `bert-convert SOURCE -o OUT`: a checkpoint in, a canonical file (or a transformers-loadable directory) out.
+public enum Conversion {
+  /// Tokenizer files copied beside the weights when the output is a directory.
+  public static let tokenizerFiles = ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
+
+  /// Opens `source` and maps it onto canonical names, reading the `config.json` beside it.
+  public static func plan(source: String, from family: CheckpointFormat.Family? = nil) throws -> (Checkpoint, ModelPlan) {
+    let checkpoint = try Checkpoint.open(source, from: family)
+    let config = try BertConfig(path: checkpoint.directory + "/config.json")
+    return (checkpoint, try ParameterMap.plan(checkpoint, config: config))
+  }
+
+  /// Converts `source` to `output`: a `.safetensors` path gets the canonical file alone; any other path becomes a
+  /// directory with `model.safetensors`, `config.json` and the tokenizer files found beside the source.
+  /// Nothing is left at `output` on failure; an existing `output` is replaced only when `force` is set.
+  /// - Throws: ``CheckpointError`` or ``ConvertError``.
+  public static func run(source: String, output: String, dtype: TargetDType = .keep,
+                         from family: CheckpointFormat.Family? = nil, force: Bool = false) throws -> ConversionReport {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: output) && !force {
+      throw ConvertError(.output, file: output, "already exists (use --force to replace it)")
+    }
+    let (checkpoint, plan) = try plan(source: source, from: family)
+    if output.hasSuffix(".safetensors") {
+      return try CanonicalWriter.write(plan, dtype: dtype, to: output)
+    }
+
+    let url = URL(fileURLWithPath: output).standardizedFileURL
+    let parent = url.deletingLastPathComponent().path
+    let staging = parent + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString.prefix(8)
+    do {
+      try fm.createDirectory(atPath: staging, withIntermediateDirectories: false)
+    } catch {
+      throw ConvertError(.output, file: output, "cannot create a directory beside it: \(error.localizedDescription)")
+    }
+    var committed = false
+    defer { if !committed { try? fm.removeItem(atPath: staging) } }
+
+    var report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors")
+    do {
+      try Data((plan.config.canonicalJSON + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/config.json"))
+      for name in tokenizerFiles where fm.fileExists(atPath: checkpoint.directory + "/" + name) {
+        try fm.copyItem(atPath: checkpoint.directory + "/" + name, toPath: staging + "/" + name)
+      }
+      if fm.fileExists(atPath: output) {
+        let old = parent + "/." + url.lastPathComponent + ".old-" + UUID().uuidString.prefix(8)
+        try fm.moveItem(atPath: output, toPath: old)
+        try fm.moveItem(atPath: staging, toPath: output)
+        try? fm.removeItem(atPath: old)
+      } else {
+        try fm.moveItem(atPath: staging, toPath: output)
+      }
+      committed = true
+    } catch {
+      throw ConvertError(.output, file: output, error.localizedDescription)
+    }
+    report.path = output + "/model.safetensors"
+    return report
+  }
+}
