@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "Checkpoint", targets: ["Checkpoint"]),
     .library(name: "Convert", targets: ["Convert"]),
+    .library(name: "BERT", targets: ["BERT"]),
     .executable(name: "bert-convert", targets: ["bert-convert"]),
     .executable(name: "bert-verify", targets: ["bert-verify"]),
   ],
@@ -28,6 +29,7 @@ let package = Package(
     .target(name: "SafeTensors", swiftSettings: swiftSettings),
     .target(name: "Checkpoint", dependencies: ["SafeTensors", "CZip", "CHDF5"], swiftSettings: swiftSettings),
     .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint"], swiftSettings: swiftSettings),
+    .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Convert", "CBLAS"], swiftSettings: swiftSettings),
     .target(
       name: "CLISupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
@@ -40,13 +42,14 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["BERT", "Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)
 
     .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
     // MARK: - Tests
 
@@ -54,6 +57,7 @@ let package = Package(
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "BERTTests", dependencies: ["BERT", "Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 
 @main
 struct BertVerify: ParsableCommand {
@@ -10,6 +11,8 @@ struct BertVerify: ParsableCommand {
       The encoder is not implemented yet; this command only prints its help.
       """,
     version: "0.1.0")
+
+  static func main() { mainExitingWithContractCodes() }
 
   func run() throws {
     print(BertVerify.helpMessage())
