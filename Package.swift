@@ -53,7 +53,7 @@ let package = Package(
 
     // MARK: - Tests
 
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),

@@ -6,6 +6,10 @@ public struct ConversionReport: Sendable {
   public var path: String
   public var dtype: DType
   public var tensorCount: Int
+  /// Bytes of the canonical file.
+  public var byteCount: Int
+  /// SHA-256 of the canonical file.
+  public var sha256: String
   public var parameterCount: Int
   /// Tensors where finite values overflowed to ±infinity in the cast to f16, with how many.
   public var overflows: [(tensor: String, count: Int)]
@@ -28,6 +32,8 @@ public enum CanonicalWriter {
     let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
     let headers = plan.tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
     var overflows: [(String, Int)] = []
+    let sha256: String
+    let byteCount: Int
     do {
       let writer = try SafeTensorsWriter(path: path, tensors: headers, metadata: metadata(for: plan.config))
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 4, alignment: 64)
@@ -53,6 +59,8 @@ public enum CanonicalWriter {
         if overflow > 0 { overflows.append((tensor.name, overflow)) }
       }
       try writer.finish()
+      sha256 = writer.sha256 ?? ""
+      byteCount = writer.byteCount
     } catch let error as ConvertError {
       throw error
     } catch let error as SafeTensorsError {
@@ -60,7 +68,6 @@ public enum CanonicalWriter {
     } catch {
       throw ConvertError(.unsupported, file: path, "\(error)")
     }
-    return ConversionReport(path: path, dtype: dtype, tensorCount: headers.count, parameterCount: plan.parameterCount,
-                            overflows: overflows)
+    return ConversionReport(path: path, dtype: dtype, tensorCount: headers.count, byteCount: byteCount, sha256: sha256, parameterCount: plan.parameterCount, overflows: overflows)
   }
 }

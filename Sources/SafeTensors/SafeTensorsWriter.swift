@@ -30,6 +30,11 @@ public final class SafeTensorsWriter {
   private var current = 0
   private var writtenInCurrent = 0
   private var finished = false
+  private var digest = SHA256()
+  /// The SHA-256 of the file, once ``finish()`` has succeeded.
+  public private(set) var sha256: String?
+  /// Bytes written so far (header included).
+  public private(set) var byteCount = 0
 
   /// Creates the temporary file and writes the header.
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` for duplicate names, sizes that overflow, a tensor that would
@@ -70,6 +75,8 @@ public final class SafeTensorsWriter {
     (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
     do {
       try Syscalls.writeAll(fd, header, temporaryPath)
+      header.withUnsafeBytes { digest.update($0) }
+      byteCount = header.count
     } catch {
       abandon()
       throw error
@@ -100,6 +107,8 @@ public final class SafeTensorsWriter {
     }
     do {
       try Syscalls.writeAll(fd, bytes, temporaryPath)
+      digest.update(bytes)
+      byteCount += bytes.count
     } catch {
       abandon()
       throw error
@@ -124,6 +133,7 @@ public final class SafeTensorsWriter {
       throw error
     }
     finished = true
+    sha256 = digest.finalizeHex()
     let slash = path.lastIndex(of: "/")
     Syscalls.fsyncDirectory(slash.map { String(path[..<$0]).isEmpty ? "/" : String(path[..<$0]) } ?? ".")
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Convert
+import Foundation
 
 extension BertConvert {
   struct Convert: ParsableCommand {
@@ -20,11 +21,15 @@ extension BertConvert {
     var force = false
 
     func run() throws {
+      let start = ContinuousClock.now
       let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force)
       for (tensor, count) in report.overflows {
         printError("warning: \(tensor): \(count) values overflowed to ±inf in the cast to \(report.dtype.rawValue)")
       }
-      print("wrote \(report.path): \(report.tensorCount) tensors, \(report.parameterCount) parameters, \(report.dtype.rawValue)")
+      let elapsed = (ContinuousClock.now - start).components
+      let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+      print("wrote \(report.path): \(report.tensorCount) tensors, \(report.parameterCount) parameters, \(report.dtype.rawValue),"
+            + " \(report.byteCount) bytes in \(String(format: "%.2f", seconds)) s, sha256 \(report.sha256)")
     }
   }
 }

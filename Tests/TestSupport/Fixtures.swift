@@ -1,4 +1,5 @@
 import Foundation
+@_exported import struct SafeTensors.SHA256
 
 /// Paths into the repository's committed fixtures, and the manifest golden/generate.py writes.
 public enum Fixtures {

@@ -52,3 +52,19 @@ public enum Python {
     (try? run(executable, ["-c", "import " + modules.joined(separator: ", ")]))?.status == 0
   }
 }
+
+/// The package's built executables, found beside the running test bundle.
+public enum Binaries {
+  /// The build products directory (where `swift build` put bert-convert and bert-verify).
+  public static let directory: String = {
+    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    var url = argument0.deletingLastPathComponent()
+    // On Linux the test runner is `…/debug/<package>PackageTests.xctest`; elsewhere it may sit inside a bundle.
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("bert-convert").path) {
+      url.deleteLastPathComponent()
+    }
+    return url.path == "/" ? Fixtures.root + "/.build/debug" : url.path
+  }()
+
+  public static func path(_ name: String) -> String { directory + "/" + name }
+}

@@ -1,5 +1,5 @@
-/// SHA-256 (FIPS 180-4), so tests can check tensor bytes against the fixture manifest without extra packages.
-public struct SHA256 {
+/// SHA-256 (FIPS 180-4): the writer reports the digest of what it wrote, and tests check tensor bytes with it.
+public struct SHA256: Sendable {
   private static let k: [UInt32] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -12,7 +12,8 @@ public struct SHA256 {
   ]
 
   private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-  private var pending: [UInt8] = []
+  private var pending: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+  private var pendingCount = 0
   private var length: UInt64 = 0
 
   public init() {}
@@ -27,26 +28,36 @@ public struct SHA256 {
   public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hex($0) } }
 
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-    length += UInt64(bytes.count)
+    length &+= UInt64(bytes.count)
     var index = 0
-    if !pending.isEmpty {
-      let take = min(64 - pending.count, bytes.count)
-      pending += bytes[0..<take]
+    if pendingCount > 0 {
+      let take = min(64 - pendingCount, bytes.count)
+      withUnsafeMutableBytes(of: &pending) { block in
+        block.baseAddress!.advanced(by: pendingCount).copyMemory(from: bytes.baseAddress!, byteCount: take)
+      }
+      pendingCount += take
       index = take
-      if pending.count == 64 {
-        pending.withUnsafeBytes { compress(UnsafeRawBufferPointer(rebasing: $0[0..<64])) }
-        pending.removeAll(keepingCapacity: true)
+      if pendingCount == 64 {
+        let block = pending
+        withUnsafeBytes(of: block) { compress($0) }
+        pendingCount = 0
       }
     }
     while index + 64 <= bytes.count {
       compress(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
       index += 64
     }
-    pending += bytes[index...]
+    if index < bytes.count {
+      withUnsafeMutableBytes(of: &pending) { block in
+        block.baseAddress!.copyMemory(from: bytes.baseAddress! + index, byteCount: bytes.count - index)
+      }
+      pendingCount = bytes.count - index
+    }
   }
 
+  /// The digest as 64 lowercase hex digits.
   public mutating func finalizeHex() -> String {
-    var tail = pending
+    var tail = withUnsafeBytes(of: pending) { Array($0.prefix(pendingCount)) }
     tail.append(0x80)
     while tail.count % 64 != 56 { tail.append(0) }
     let bits = length &* 8
@@ -63,26 +74,27 @@ public struct SHA256 {
   }
 
   private mutating func compress(_ block: UnsafeRawBufferPointer) {
-    var w = [UInt32](repeating: 0, count: 64)
-    for i in 0..<16 {
-      w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+      for i in 0..<16 { w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+      for i in 16..<64 {
+        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+      SHA256.k.withUnsafeBufferPointer { k in
+        for i in 0..<64 {
+          let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+          let ch = (e & f) ^ (~e & g)
+          let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+          let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+          let maj = (a & b) ^ (a & c) ^ (b & c)
+          let t2 = s0 &+ maj
+          (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        }
+      }
+      h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
-    func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-    for i in 16..<64 {
-      let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-      let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-      w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-    for i in 0..<64 {
-      let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-      let ch = (e & f) ^ (~e & g)
-      let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-      let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-      let maj = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ maj
-      (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-    }
-    for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
   }
 }
