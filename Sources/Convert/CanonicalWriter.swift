@@ -1,4 +1,5 @@
 import Checkpoint
+import Foundation
 import SafeTensors
 
 /// What a conversion wrote.
@@ -29,8 +30,12 @@ public enum CanonicalWriter {
   /// - Throws: ``ConvertError`` for unreadable source tensors or write failures.
   @discardableResult
   public static func write(_ plan: ModelPlan, dtype target: TargetDType, to path: String) throws(ConvertError) -> ConversionReport {
-    let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
-    let headers = plan.tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
+    try write(plan.tensors, of: plan, dtype: target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype))), to: path)
+  }
+
+  /// Writes `tensors` (all of `plan`, or one shard's share) to `path` as `dtype`.
+  static func write(_ tensors: [CanonicalTensor], of plan: ModelPlan, dtype: DType, to path: String) throws(ConvertError) -> ConversionReport {
+    let headers = tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
     var overflows: [(String, Int)] = []
     let sha256: String
     let byteCount: Int
@@ -38,7 +43,7 @@ public enum CanonicalWriter {
       let writer = try SafeTensorsWriter(path: path, tensors: headers, metadata: metadata(for: plan.config))
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 4, alignment: 64)
       defer { buffer.deallocate() }
-      for tensor in plan.tensors {
+      for tensor in tensors {
         let source = tensor.source
         let overflow = try source.withContiguousBytes { bytes throws -> Int in
           guard source.dtype != dtype else {
@@ -68,6 +73,47 @@ public enum CanonicalWriter {
     } catch {
       throw ConvertError(.unsupported, file: path, "\(error)")
     }
-    return ConversionReport(path: path, dtype: dtype, tensorCount: headers.count, byteCount: byteCount, sha256: sha256, parameterCount: plan.parameterCount, overflows: overflows)
+    return ConversionReport(path: path, dtype: dtype, tensorCount: headers.count, byteCount: byteCount, sha256: sha256, parameterCount: tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }, overflows: overflows)
+  }
+}
+
+extension CanonicalWriter {
+  /// Splits `plan` into shards of at most `maxBytes` each (a larger tensor gets a shard of its own) and writes
+  /// `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json` into `directory`.
+  /// - Returns: one report per shard, and the index file's path.
+  static func writeSharded(_ plan: ModelPlan, dtype target: TargetDType, maxBytes: Int, into directory: String)
+    throws(ConvertError) -> [ConversionReport]
+  {
+    let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
+    var shards: [[CanonicalTensor]] = [[]]
+    var size = 0
+    for tensor in plan.tensors {
+      let bytes = tensor.shape.reduce(dtype.byteWidth, *)
+      if !shards[shards.count - 1].isEmpty && size + bytes > maxBytes {
+        shards.append([])
+        size = 0
+      }
+      shards[shards.count - 1].append(tensor)
+      size += bytes
+    }
+    func name(_ i: Int) -> String {
+      func pad(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+      return "model-\(pad(i + 1))-of-\(pad(shards.count)).safetensors"
+    }
+    var reports: [ConversionReport] = []
+    var weightMap: [(String, JSONValue)] = []
+    for (i, shard) in shards.enumerated() {
+      reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i)))
+      weightMap += shard.map { ($0.name, .string(name(i))) }
+    }
+    let total = plan.tensors.reduce(0) { $0 + $1.shape.reduce(dtype.byteWidth, *) }
+    let index = JSONValue.object([
+      ("metadata", .object([("total_size", .number(String(total)))])), ("weight_map", .object(weightMap)),
+    ])
+    let path = directory + "/model.safetensors.index.json"
+    guard FileManager.default.createFile(atPath: path, contents: Data((index.canonicalText + "\n").utf8)) else {
+      throw ConvertError(.output, file: path, "cannot write the index")
+    }
+    return reports
   }
 }

@@ -18,11 +18,18 @@ public enum Conversion {
   /// directory with `model.safetensors`, `config.json` and the tokenizer files found beside the source.
   /// Nothing is left at `output` on failure; an existing `output` is replaced only when `force` is set.
   /// - Throws: ``CheckpointError`` or ``ConvertError``.
+  /// With `shardSize`, the directory gets `model-0000i-of-0000N.safetensors` shards of at most that many bytes
+  /// and `model.safetensors.index.json` instead of one `model.safetensors`; the report then describes the index.
+  @discardableResult
   public static func run(source: String, output: String, dtype: TargetDType = .keep,
-                         from family: CheckpointFormat.Family? = nil, force: Bool = false) throws -> ConversionReport {
+                         from family: CheckpointFormat.Family? = nil, force: Bool = false,
+                         shardSize: Int? = nil) throws -> ConversionReport {
     let fm = FileManager.default
     if fm.fileExists(atPath: output) && !force {
       throw ConvertError(.output, file: output, "already exists (use --force to replace it)")
+    }
+    if shardSize != nil && output.hasSuffix(".safetensors") {
+      throw ConvertError(.output, file: output, "--shard-size needs a directory output, not a .safetensors file")
     }
     let (checkpoint, plan) = try plan(source: source, from: family)
     if output.hasSuffix(".safetensors") {
@@ -40,7 +47,18 @@ public enum Conversion {
     var committed = false
     defer { if !committed { try? fm.removeItem(atPath: staging) } }
 
-    var report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors")
+    var report: ConversionReport
+    if let shardSize {
+      let shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging)
+      report = shards[0]
+      report.tensorCount = shards.reduce(0) { $0 + $1.tensorCount }
+      report.parameterCount = plan.parameterCount
+      report.byteCount = shards.reduce(0) { $0 + $1.byteCount }
+      report.overflows = shards.flatMap(\.overflows)
+      report.sha256 = shards.map(\.sha256).joined(separator: ",")
+    } else {
+      report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors")
+    }
     do {
       try Data((plan.config.canonicalJSON + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/config.json"))
       for name in tokenizerFiles where fm.fileExists(atPath: checkpoint.directory + "/" + name) {
@@ -58,7 +76,22 @@ public enum Conversion {
     } catch {
       throw ConvertError(.output, file: output, error.localizedDescription)
     }
-    report.path = output + "/model.safetensors"
+    report.path = output + (shardSize == nil ? "/model.safetensors" : "/model.safetensors.index.json")
     return report
+  }
+}
+
+extension Conversion {
+  /// Parses a size as transformers' `max_shard_size` does: a byte count, or a number with KB/MB/GB (powers of
+  /// 1000) or KiB/MiB/GiB (powers of 1024).
+  public static func parseSize(_ text: String) -> Int? {
+    let units: [(String, Double)] = [("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+    let upper = text.uppercased().trimmingCharacters(in: .whitespaces)
+    for (suffix, scale) in units where upper.hasSuffix(suffix) {
+      guard let value = Double(upper.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), value > 0 else { return nil }
+      let bytes = value * scale
+      return bytes < 1e15 ? Int(bytes) : nil
+    }
+    return Int(upper).flatMap { $0 > 0 ? $0 : nil }
   }
 }

@@ -20,9 +20,19 @@ extension BertConvert {
     @Flag(help: "Replace OUT when it exists.")
     var force = false
 
+    @Option(help: "Split the output into shards of at most SIZE (e.g. 500MB, 2GB, 1GiB) with an index; OUT must be a directory.")
+    var shardSize: String?
+
+    func validate() throws {
+      if let shardSize, Conversion.parseSize(shardSize) == nil {
+        throw ValidationError("--shard-size '\(shardSize)' is not a size such as 500MB, 2GB or 1GiB")
+      }
+    }
+
     func run() throws {
       let start = ContinuousClock.now
-      let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force)
+      let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force,
+                                      shardSize: shardSize.flatMap(Conversion.parseSize))
       for (tensor, count) in report.overflows {
         printError("warning: \(tensor): \(count) values overflowed to ±inf in the cast to \(report.dtype.rawValue)")
       }
