@@ -26,22 +26,19 @@ extension ParsableCommand {
   /// Parses and runs the command like `main()`, except that usage errors exit with 2 (not 64) and any other
   /// error thrown by `run()` is printed as one line and exits with 2.
   public static func mainExitingWithContractCodes() {
-    let command: ParsableCommand
     do {
-      command = try parseAsRoot()
-    } catch {
-      let code = exitCode(for: error)
-      if code == .success { exit(withError: error) }
-      printError(fullMessage(for: error))
-      Foundation.exit(ExitStatus.badInput.rawValue)
-    }
-    do {
-      var command = command
+      var command = try parseAsRoot()
       try command.run()
     } catch let code as ExitCode {
       Foundation.exit(code.rawValue)
     } catch {
-      exitBadInput(error)
+      switch exitCode(for: error) {
+      case .success: exit(withError: error)
+      case .validationFailure:
+        printError(fullMessage(for: error))
+        Foundation.exit(ExitStatus.badInput.rawValue)
+      default: exitBadInput(error)
+      }
     }
   }
 }

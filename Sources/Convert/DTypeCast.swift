@@ -37,6 +37,7 @@ public enum DTypeCast {
     for i in 0..<count {
       let value: Float
       var finite = true
+      var exactHalf: Float16?
       switch from {
       case .f32: value = Float(bitPattern: UInt32(littleEndian: input.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
       case .f16: value = Float(Float16(bitPattern: UInt16(littleEndian: input.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
@@ -45,13 +46,14 @@ public enum DTypeCast {
         let double = Double(bitPattern: UInt64(littleEndian: input.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
         value = Float(double)
         finite = double.isFinite
+        exactHalf = Float16(double)  // one rounding, as torch casts f64 → f16 directly
       default: preconditionFailure("not a float type: \(from)")
       }
       finite = finite && value.isFinite
       switch to {
       case .f32: output.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
       case .f16:
-        let half = Float16(value)
+        let half = exactHalf ?? Float16(value)
         if finite && half.isInfinite { overflows += 1 }
         output.storeBytes(of: half.bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
       case .bf16: output.storeBytes(of: bfloat16Bits(value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
