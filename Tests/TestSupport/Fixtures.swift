@@ -53,9 +53,11 @@ public enum Fixtures {
 public final class TemporaryDirectory {
   public let path: String
 
-  public init(_ label: String = #function) {
+  /// - Parameter inMemory: place it in /dev/shm when that exists, for tests that write thousands of files.
+  public init(_ label: String = #function, inMemory: Bool = false) {
     let name = "bertweights-" + label.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString.prefix(8)
-    path = NSTemporaryDirectory() + name
+    let base = inMemory && FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()
+    path = base + (base.hasSuffix("/") ? "" : "/") + name
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   }
 
