@@ -48,7 +48,7 @@ struct PyTorchTruncationTests {
   func corrupted(file: String) throws {
     let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path(file))))
     let format = Self.format(of: original)
-    var generator = PyTorchTestSupport.SplitMix64(seed: UInt64(original.count))
+    var generator = SplitMix64(seed: UInt64(original.count))
     let directory = TemporaryDirectory()
     for trial in 0..<100 {
       var bytes = original

@@ -38,7 +38,7 @@ struct SweepTests {
   /// sample of the rest — enough to hit every structure of these small fixtures while keeping the suite short.
   static func cuts(size: Int, seed: UInt64) -> [Int] {
     if size <= 1024 { return Array(0..<size) }
-    var rng = SplitMix(seed: seed)
+    var rng = SplitMix64(seed: seed)
     return Array(0..<256) + (0..<200).map { _ in 256 + Int(rng.next() % UInt64(size - 256)) }
   }
 
@@ -63,7 +63,7 @@ struct SweepTests {
     var bytes = try #require(FileManagerShim.read(Fixtures.path(file)))
     let dir = TemporaryDirectory(inMemory: true)
     let path = dir.file((file as NSString).lastPathComponent)
-    var rng = SplitMix(seed: UInt64(file.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+    var rng = SplitMix64(seed: UInt64(file.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
     for _ in 0..<100 {
       let position = Int(rng.next() % UInt64(bytes.count))
       let bit = UInt8(1) << UInt8(rng.next() % 8)
@@ -74,18 +74,5 @@ struct SweepTests {
       #expect(ContinuousClock.now - start < .seconds(1), "\(file) with bit flipped at \(position) took too long")
       bytes[position] ^= bit
     }
-  }
-}
-
-/// A small seeded generator (SplitMix64), so sweeps are reproducible.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
