@@ -1,10 +1,13 @@
 # The two set-up commands are `make demo` and `make test`; both install missing system packages first.
 SWIFT ?= swift
 DEMO_MODEL ?= golden/models/seqcls
+# One checkpoint per format (safetensors, PyTorch zip, Keras HDF5) converted and verified by `make demo`.
+DEMO_VARIANTS ?= safetensors bin h5
+DEMO_OUT ?= .build/demo
 # A Python with torch and transformers (the venv `make goldens` builds) enables the transformers cross-checks.
 TORCH_PYTHON ?= $(wildcard $(HOME)/.cache/bertweights/venv/bin/python)
 
-.PHONY: setup build test demo goldens clean
+.PHONY: setup build test demo goldens clean fuzz
 
 setup:
 	@./scripts/setup.sh
@@ -14,15 +17,29 @@ build: setup
 
 test: setup
 	$(SWIFT) build --build-tests
-	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" BERTWEIGHTS_TORCH_PYTHON="$(TORCH_PYTHON)" $(SWIFT) test --skip-build
+	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" BERTWEIGHTS_TORCH_PYTHON="$(TORCH_PYTHON)" BERTWEIGHTS_MINILM="$$(./scripts/minilm.sh)" $(SWIFT) test --skip-build
 
 demo: build
 	@echo "== bert-convert inspect $(DEMO_MODEL)/safetensors"
 	$(SWIFT) run --skip-build bert-convert inspect $(DEMO_MODEL)/safetensors
+	@# The bundled classifier converted from each format, each canonical file checked against transformers.
+	@mkdir -p $(DEMO_OUT); status=0; \
+	for variant in $(DEMO_VARIANTS); do \
+	  out=$(DEMO_OUT)/$$(basename $(DEMO_MODEL))-from-$$variant.safetensors; \
+	  echo; echo "== bert-convert $(DEMO_MODEL)/$$variant -o $$out"; \
+	  $(SWIFT) run --skip-build bert-convert $(DEMO_MODEL)/$$variant -o $$out --force || { status=1; continue; }; \
+	  echo "== bert-verify $$out --golden $(DEMO_MODEL)/golden.safetensors"; \
+	  $(SWIFT) run --skip-build bert-verify $$out --golden $(DEMO_MODEL)/golden.safetensors || status=1; \
+	done; exit $$status
 
 # Regenerates the fixture zoo and goldens with pinned torch/transformers/tensorflow (never run by CI).
 goldens:
 	./golden/generate.sh
+
+# libFuzzer targets (fuzz/), each run for FUZZ_SECONDS seconds, seeded from the fixtures (docs/SECURITY.md).
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) ./fuzz/run.sh
 
 clean:
 	rm -rf .build

@@ -7,14 +7,12 @@ struct BertVerify: ParsableCommand {
     commandName: "bert-verify",
     abstract: "Run a BERT model on golden inputs and check its outputs against HuggingFace transformers.",
     discussion: """
+      MODEL is a canonical file or directory, or any checkpoint bert-convert reads (converted in memory; nothing is written).
       Exit codes: 0 every output within tolerance, 1 a mismatch, 2 bad input or usage.
-      The encoder is not implemented yet; this command only prints its help.
       """,
-    version: "0.1.0")
+    version: "0.1.0",
+    subcommands: [Verify.self, Bench.self],
+    defaultSubcommand: Verify.self)
 
   static func main() { mainExitingWithContractCodes() }
-
-  func run() throws {
-    print(BertVerify.helpMessage())
-  }
 }

@@ -1,0 +1,161 @@
+import Foundation
+import Checkpoint
+import Convert
+
+/// A BERT encoder with its pooler and task head, run in float32 with the math of HuggingFace transformers
+/// (eager attention): embeddings → L × [self-attention → LayerNorm(x + ·) → feed-forward → LayerNorm(x + ·)] →
+/// pooler tanh(dense(h[:, 0])) → head.
+///
+/// The model is immutable and can be shared; each forward pass works in a ``Workspace``.
+public final class BertModel: Sendable {
+  public let config: BertConfig
+  public let activation: Activation
+  /// The task head, if the checkpoint has one.
+  public var headKind: HeadKind? { head?.kind }
+  /// True when the checkpoint has `bert.pooler.dense`.
+  public var hasPooler: Bool { pooler != nil }
+
+  let embeddings: Embeddings
+  let layers: [EncoderLayer]
+  let pooler: Linear?
+  let head: Head?
+
+  /// Builds the model from a mapped checkpoint.
+  /// - Parameter weightsAreMapped: true when the plan's tensors live in a safetensors mapping, so aligned f32
+  ///   tensors are read in place; otherwise (and for f16/bf16/f64 tensors) each tensor is converted to f32 once.
+  /// - Throws: ``BERTError`` `.unsupported` for configurations the encoder does not run (relative positions, an
+  ///   unknown `hidden_act`, a classifier without a pooler), `.weights` for unreadable tensors.
+  public init(plan: ModelPlan, weightsAreMapped: Bool) throws(BERTError) {
+    let c = plan.config
+    try BertModel.checkSupported(c)
+    config = c
+    activation = try Activation(configName: c.hiddenAct, file: c.path)
+    let weights = try WeightSet(plan: plan, inPlace: weightsAreMapped)
+    let (h, i, eps) = (c.hiddenSize, c.intermediateSize, c.layerNormEps)
+
+    embeddings = Embeddings(
+      word: try weights.tensor("bert.embeddings.word_embeddings.weight", [c.vocabSize, h]),
+      position: try weights.tensor("bert.embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h]),
+      tokenType: try weights.tensor("bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, h]),
+      norm: try weights.layerNorm("bert.embeddings.LayerNorm", width: h, eps: eps))
+    var layers: [EncoderLayer] = []
+    for l in 0..<c.numHiddenLayers {
+      let p = "bert.encoder.layer.\(l)."
+      let attention = Attention(
+        query: try weights.linear(p + "attention.self.query", out: h, in: h),
+        key: try weights.linear(p + "attention.self.key", out: h, in: h),
+        value: try weights.linear(p + "attention.self.value", out: h, in: h),
+        output: try weights.linear(p + "attention.output.dense", out: h, in: h),
+        norm: try weights.layerNorm(p + "attention.output.LayerNorm", width: h, eps: eps),
+        heads: c.numAttentionHeads)
+      let feedForward = FeedForward(
+        intermediate: try weights.linear(p + "intermediate.dense", out: i, in: h),
+        output: try weights.linear(p + "output.dense", out: h, in: i),
+        activation: activation,
+        norm: try weights.layerNorm(p + "output.LayerNorm", width: h, eps: eps))
+      layers.append(EncoderLayer(attention: attention, feedForward: feedForward))
+    }
+    self.layers = layers
+    pooler = weights.contains("bert.pooler.dense.weight") ? try weights.linear("bert.pooler.dense", out: h, in: h) : nil
+
+    if weights.contains("qa_outputs.weight") {
+      guard c.numLabels == 2 else {
+        throw BERTError(.unsupported, file: c.path, "question answering needs num_labels 2 (start, end), the config has \(c.numLabels)")
+      }
+      head = Head(kind: .questionAnswering, linear: try weights.linear("qa_outputs", out: 2, in: h))
+    } else if weights.contains("classifier.weight") {
+      let token = c.architectures.contains("BertForTokenClassification")
+      let labels = c.architectures.contains("BertForMultipleChoice") ? 1 : c.numLabels
+      if !token && pooler == nil {
+        throw BERTError(.unsupported, file: c.path, "the classifier of a sequence-classification model needs bert.pooler.dense, which the weights lack")
+      }
+      head = Head(kind: token ? .tokenClassification : .sequenceClassification,
+                  linear: try weights.linear("classifier", out: labels, in: h))
+    } else {
+      head = nil
+    }
+  }
+
+  /// Rejects configurations the encoder does not run, before any tensor is mapped.
+  /// - Throws: ``BERTError`` `.unsupported`.
+  public static func checkSupported(_ config: BertConfig) throws(BERTError) {
+    guard config.positionEmbeddingType == "absolute" else {
+      throw BERTError(.unsupported, file: config.path,
+                      "position_embedding_type '\(config.positionEmbeddingType)' is not supported (only 'absolute')")
+    }
+    _ = try Activation(configName: config.hiddenAct, file: config.path)
+  }
+
+  /// A workspace for running batches of `batch` × `sequence` through this model.
+  public func makeWorkspace(batch: Int, sequence: Int) throws(BERTError) -> Workspace {
+    try Workspace(config: config, batch: batch, sequence: sequence)
+  }
+
+  /// Runs the model on `input`.
+  /// - Parameters:
+  ///   - workspace: scratch to reuse (it must match the input's batch and sequence); a new one when nil.
+  ///   - keepHiddenStates: keep every layer's output (hidden_states.0 … L); a benchmark turns it off.
+  /// - Throws: ``BERTError`` `.badInput` for ids outside the vocabulary, token types outside `type_vocab_size`, a
+  ///   sequence longer than `max_position_embeddings`, or a workspace of another shape; `.weights` when a mapped
+  ///   tensor cannot be read.
+  public func forward(_ input: EncoderInput, workspace: Workspace? = nil, keepHiddenStates: Bool = true) throws(BERTError) -> EncoderOutput {
+    try check(input)
+    let ws: Workspace
+    if let workspace { ws = workspace } else { ws = try makeWorkspace(batch: input.batch, sequence: input.sequence) }
+    guard ws.batch == input.batch, ws.sequence == input.sequence else {
+      throw BERTError(.badInput, "the workspace is for \(ws.batch) × \(ws.sequence), the input is \(input.batch) × \(input.sequence)")
+    }
+    // The buffers' pointers are used below; keep their owner alive to the end.
+    defer { withExtendedLifetime(ws) {} }
+    let h = config.hiddenSize
+    // transformers' extended mask: (1 − mask) · finfo(float32).min, added to every query's scores.
+    for t in 0..<ws.tokens { ws.maskBias.pointer[t] = input.attentionMask[t] == 1 ? 0 : -Float.greatestFiniteMagnitude }
+
+    var current = ws.hidden.0
+    var spare = ws.hidden.1
+    try embeddings.apply(input, into: current.pointer)
+    var states: [[Float]] = keepHiddenStates ? [current.values] : []
+    for layer in layers {
+      try layer.attention.apply(current.pointer, ws)
+      try layer.feedForward.apply(ws.attention.pointer, into: spare.pointer, ws)
+      swap(&current, &spare)
+      if keepHiddenStates { states.append(current.values) }
+    }
+
+    var output = EncoderOutput(batch: input.batch, sequence: input.sequence, hiddenSize: h, hiddenStates: states,
+                               lastHiddenState: states.last ?? current.values)
+    var pooled: UnsafePointer<Float>?
+    if let pooler {
+      // tanh(dense(h[:, 0])): the [CLS] rows are `sequence · hidden` apart.
+      let out = ws.pooled.pointer
+      try pooler.apply(rows: input.batch, x: current.pointer, xStride: input.sequence * h, y: out, yStride: h)
+      for j in 0..<(input.batch * h) { out[j] = tanhf(out[j]) }
+      output.poolerOutput = ws.pooled.values
+      pooled = UnsafePointer(out)
+    }
+    try head?.apply(last: current.pointer, pooled: pooled, ws, into: &output)
+    return output
+  }
+
+  /// Range checks that depend on the model.
+  private func check(_ input: EncoderInput) throws(BERTError) {
+    guard input.sequence <= config.maxPositionEmbeddings else {
+      throw BERTError(.badInput, "sequence length \(input.sequence) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
+    }
+    let s = input.sequence
+    if let t = input.inputIDs.firstIndex(where: { $0 < 0 || $0 >= config.vocabSize }) {
+      throw BERTError(.badInput, "input_ids[\(t / s)][\(t % s)] = \(input.inputIDs[t]) is outside the vocabulary (vocab_size \(config.vocabSize))")
+    }
+    if let t = input.tokenTypeIDs.firstIndex(where: { $0 < 0 || $0 >= config.typeVocabSize }) {
+      throw BERTError(.badInput, "token_type_ids[\(t / s)][\(t % s)] = \(input.tokenTypeIDs[t]) is outside type_vocab_size \(config.typeVocabSize)")
+    }
+  }
+
+  /// One line: architecture, sizes, activation, head.
+  public var summary: String {
+    let c = config
+    return "\(c.architectures.first ?? "BertModel"): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
+      + "intermediate \(c.intermediateSize), \(c.hiddenAct), \(pooler == nil ? "no pooler" : "pooler")"
+      + (head.map { ", \($0.kind.rawValue) head (\($0.linear.outFeatures) outputs)" } ?? "")
+  }
+}

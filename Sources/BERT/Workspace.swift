@@ -1,0 +1,54 @@
+import Convert
+
+/// The scratch memory of forward passes over one batch shape: allocated once, reused by every layer and by every
+/// run that passes the same workspace (a benchmark's repeated runs allocate nothing).
+public final class Workspace {
+  public let batch: Int
+  public let sequence: Int
+  let tokens: Int
+  /// Two [tokens, hidden] buffers the layers alternate between.
+  let hidden: (FloatBuffer, FloatBuffer)
+  /// [tokens, hidden] each.
+  let query, key, value, context, attention: FloatBuffer
+  /// [tokens, intermediate].
+  let intermediate: FloatBuffer
+  /// One head's [sequence, sequence] scores.
+  let scores: FloatBuffer
+  /// The additive key mask, [batch, sequence]: 0 or float32's lowest value.
+  let maskBias: FloatBuffer
+  /// [batch, hidden].
+  let pooled: FloatBuffer
+
+  /// Scratch for `batch` rows of `sequence` tokens of the model described by `config`.
+  /// - Throws: ``BERTError`` `.badInput` when the sizes overflow or exceed what BLAS addresses (2³¹ − 1 elements
+  ///   per matrix).
+  public init(config: BertConfig, batch: Int, sequence: Int) throws(BERTError) {
+    guard batch > 0, sequence > 0 else { throw BERTError(.badInput, "empty batch: \(batch) × \(sequence)") }
+    func product(_ factors: Int...) throws(BERTError) -> Int {
+      var total = 1
+      for f in factors {
+        let (p, overflow) = total.multipliedReportingOverflow(by: f)
+        guard !overflow, p <= Int(Int32.max) else {
+          throw BERTError(.badInput, "batch \(batch) × sequence \(sequence) is too large for this model (\(factors) elements)")
+        }
+        total = p
+      }
+      return total
+    }
+    let tokens = try product(batch, sequence)
+    let width = try product(tokens, config.hiddenSize)
+    self.batch = batch
+    self.sequence = sequence
+    self.tokens = tokens
+    hidden = (FloatBuffer(count: width), FloatBuffer(count: width))
+    query = FloatBuffer(count: width)
+    key = FloatBuffer(count: width)
+    value = FloatBuffer(count: width)
+    context = FloatBuffer(count: width)
+    attention = FloatBuffer(count: width)
+    intermediate = FloatBuffer(count: try product(tokens, config.intermediateSize))
+    scores = FloatBuffer(count: try product(sequence, sequence))
+    maskBias = FloatBuffer(count: tokens)
+    pooled = FloatBuffer(count: try product(batch, config.hiddenSize))
+  }
+}

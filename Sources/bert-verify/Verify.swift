@@ -1,0 +1,57 @@
+import ArgumentParser
+import BERT
+import CLISupport
+import Foundation
+
+extension BertVerify {
+  /// `bert-verify MODEL --golden GOLDEN`: the parity table of CONTRACT.md §3.
+  struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "verify",
+      abstract: "Compare the model's outputs on a golden's inputs with the golden's outputs (the default command).",
+      discussion: """
+        One row per output in the golden (hidden_states.K, last_hidden_state, pooler_output, logits): max abs diff,
+        max rel diff, share of elements over tolerance, cosine. An element passes when
+        |ours − golden| ≤ atol + rtol·|golden|; per-token outputs are compared where attention_mask = 1.
+        On failure the first divergent layer is named. Tolerances come from the golden unless given here.
+        """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "The golden safetensors file (inputs and transformers' outputs).")
+    var golden: String?
+
+    @Option(help: "Absolute tolerance (default: the golden's atol, else 1e-4).")
+    var atol: Double?
+
+    @Option(help: "Relative tolerance (default: the golden's rtol, else 1e-3).")
+    var rtol: Double?
+
+    @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "report"))
+    var jsonReport: String?
+
+    func validate() throws {
+      guard golden != nil else { throw ValidationError("Missing expected argument '--golden <golden>'") }
+      for (name, value) in [("atol", atol), ("rtol", rtol)] {
+        if let value, !(value.isFinite && value >= 0) { throw ValidationError("--\(name) must be a non-negative number") }
+      }
+    }
+
+    func run() throws {
+      guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
+      let reference = try Golden(path: goldenPath)
+      let bert = try model.load()
+      let report = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
+      if let jsonReport {
+        let text = report.json.canonicalText + "\n"
+        do {
+          try Data(text.utf8).write(to: URL(fileURLWithPath: jsonReport), options: .atomic)
+        } catch {
+          throw BERTError(.badInput, file: jsonReport, "cannot write the JSON report: \(error.localizedDescription)")
+        }
+      }
+      print(report.table, terminator: "")
+      if !report.passed { throw ExitCode(ExitStatus.mismatch.rawValue) }
+    }
+  }
+}
