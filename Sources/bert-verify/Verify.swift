@@ -30,16 +30,35 @@ extension BertVerify {
     @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "report"))
     var jsonReport: String?
 
+    @Option(help: "Instead of a golden: tokenize this text with the model's tokenizer, run it, print logits and labels.")
+    var text: String?
+
+    @Option(help: "The second text of a sentence pair (with --text).")
+    var textPair: String?
+
     func validate() throws {
-      guard golden != nil else { throw ValidationError("Missing expected argument '--golden <golden>'") }
+      guard (golden == nil) != (text == nil) else { throw ValidationError("Give exactly one of --golden <golden> and --text <text>") }
+      if textPair != nil && text == nil { throw ValidationError("--text-pair needs --text") }
       for (name, value) in [("atol", atol), ("rtol", rtol)] {
         if let value, !(value.isFinite && value >= 0) { throw ValidationError("--\(name) must be a non-negative number") }
       }
     }
 
     func run() throws {
+      if let text { return try TextRun(model: model, text: text, pair: textPair).run() }
       guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
       let reference = try Golden(path: goldenPath)
+      if reference.texts != nil {
+        if let tokenizer = try TextInput.tokenizer(for: model.model) {
+          if let mismatch = try TextInput.mismatch(tokenizer, golden: reference, goldenPath: goldenPath) {
+            printError("tokenizer mismatch: \(mismatch)")
+            throw ExitCode(ExitStatus.mismatch.rawValue)
+          }
+          print("tokenizer: the golden's texts re-tokenize to its input_ids (\(tokenizer.source))")
+        } else {
+          print("tokenizer: none beside the model; the golden's texts were not re-tokenized")
+        }
+      }
       let bert = try model.load()
       let report = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
       if let jsonReport {

@@ -27,7 +27,7 @@ struct GoldenParityTests {
   @Test("the golden passes from this serialisation", arguments: GoldenParityTests.fixtures.map(\.directory))
   func parity(_ directory: String) throws {
     let entry = try #require(GoldenParityTests.fixtures.first { $0.directory == directory })
-    guard let model = try loadFixture(directory, format: entry.format) else { return }
+    let model = try BertModel.load(Fixtures.path(directory))
     let golden = try Golden(path: goldenPath(entry.model))
     let (atol, rtol, reduced) = GoldenParityTests.tolerance(variant: entry.variant)
     let report = try ParityReport.compare(model: model, modelPath: directory, golden: golden, atol: atol, rtol: rtol)

@@ -8,26 +8,6 @@ import TestSupport
 /// The golden of a fixture model (`seqcls`, `base`, `pretraining`, `minilm`).
 func goldenPath(_ model: String) -> String { Fixtures.path("models/\(model)/golden.safetensors") }
 
-/// True for the error a checkpoint reader throws while it is still a stub.
-func isReaderNotImplemented(_ error: any Error) -> Bool {
-  guard let error = error as? CheckpointError else { return false }
-  return error.code == .unsupported && error.detail.contains("not implemented")
-}
-
-/// Loads a fixture directory; when its format's reader is still a stub, records a known issue that names the
-/// fixture (visible in the test output, never a silent skip) and returns nil.
-func loadFixture(_ directory: String, format: String) throws -> BertModel? {
-  do {
-    return try BertModel.load(Fixtures.path(directory))
-  } catch where isReaderNotImplemented(error) {
-    withKnownIssue("the \(format) reader is not implemented yet") {
-      Issue.record("NOT RUN: \(directory): \(error)")
-    }
-    print("NOT RUN: parity of \(directory): \(error)")
-    return nil
-  }
-}
-
 /// One tensor of a safetensors file, as raw bytes.
 struct RawTensor {
   var name: String
