@@ -30,7 +30,9 @@ demo: build
 	  $(SWIFT) run --skip-build bert-convert $(DEMO_MODEL)/$$variant -o $$out --force || { status=1; continue; }; \
 	  echo "== bert-verify $$out --golden $(DEMO_MODEL)/golden.safetensors"; \
 	  $(SWIFT) run --skip-build bert-verify $$out --golden $(DEMO_MODEL)/golden.safetensors || status=1; \
-	done; exit $$status
+	done; \
+	echo; echo "== one canonical file, whichever format it came from:"; \
+	sha256sum $(DEMO_OUT)/*.safetensors; exit $$status
 
 # Regenerates the fixture zoo and goldens with pinned torch/transformers/tensorflow (never run by CI).
 goldens:
