@@ -16,6 +16,9 @@ public struct ConversionReport: Sendable {
   public var overflows: [(tensor: String, count: Int)]
 }
 
+/// Called after each tensor is written: how many of how many are done, and the tensor's name.
+public typealias ConversionProgress = (_ done: Int, _ total: Int, _ tensor: String) -> Void
+
 /// Streams a ``ModelPlan`` into one canonical safetensors file (docs/FORMAT.md), one tensor at a time.
 public enum CanonicalWriter {
   /// Elements converted per chunk when casting, so a cast needs a fixed small buffer, not a tensor-sized one.
@@ -29,12 +32,15 @@ public enum CanonicalWriter {
   /// Writes `plan` to `path` as `dtype`. The file appears at `path` only once complete.
   /// - Throws: ``ConvertError`` for unreadable source tensors or write failures.
   @discardableResult
-  public static func write(_ plan: ModelPlan, dtype target: TargetDType, to path: String) throws(ConvertError) -> ConversionReport {
-    try write(plan.tensors, of: plan, dtype: target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype))), to: path)
+  public static func write(_ plan: ModelPlan, dtype target: TargetDType, to path: String,
+                           progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
+    try write(plan.tensors, of: plan, dtype: target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype))), to: path,
+              progress: progress.map { report in { report($0, plan.tensors.count, $2) } })
   }
 
   /// Writes `tensors` (all of `plan`, or one shard's share) to `path` as `dtype`.
-  static func write(_ tensors: [CanonicalTensor], of plan: ModelPlan, dtype: DType, to path: String) throws(ConvertError) -> ConversionReport {
+  static func write(_ tensors: [CanonicalTensor], of plan: ModelPlan, dtype: DType, to path: String,
+                    progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
     let headers = tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
     var overflows: [(String, Int)] = []
     let sha256: String
@@ -43,7 +49,8 @@ public enum CanonicalWriter {
       let writer = try SafeTensorsWriter(path: path, tensors: headers, metadata: metadata(for: plan.config))
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 4, alignment: 64)
       defer { buffer.deallocate() }
-      for tensor in tensors {
+      for (index, tensor) in tensors.enumerated() {
+        defer { progress?(index + 1, tensors.count, tensor.name) }
         let source = tensor.source
         let overflow = try source.withContiguousBytes { bytes throws -> Int in
           guard source.dtype != dtype else {
@@ -81,8 +88,8 @@ extension CanonicalWriter {
   /// Splits `plan` into shards of at most `maxBytes` each (a larger tensor gets a shard of its own) and writes
   /// `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json` into `directory`.
   /// - Returns: one report per shard, and the index file's path.
-  static func writeSharded(_ plan: ModelPlan, dtype target: TargetDType, maxBytes: Int, into directory: String)
-    throws(ConvertError) -> [ConversionReport]
+  static func writeSharded(_ plan: ModelPlan, dtype target: TargetDType, maxBytes: Int, into directory: String,
+                           progress: ConversionProgress? = nil) throws(ConvertError) -> [ConversionReport]
   {
     let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
     var shards: [[CanonicalTensor]] = [[]]
@@ -103,7 +110,9 @@ extension CanonicalWriter {
     var reports: [ConversionReport] = []
     var weightMap: [(String, JSONValue)] = []
     for (i, shard) in shards.enumerated() {
-      reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i)))
+      let before = weightMap.count
+      reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i),
+                               progress: progress.map { report in { report(before + $0, plan.tensors.count, $2) } }))
       weightMap += shard.map { ($0.name, .string(name(i))) }
     }
     let total = plan.tensors.reduce(0) { $0 + $1.shape.reduce(dtype.byteWidth, *) }

@@ -23,7 +23,7 @@ public enum Conversion {
   @discardableResult
   public static func run(source: String, output: String, dtype: TargetDType = .keep,
                          from family: CheckpointFormat.Family? = nil, force: Bool = false,
-                         shardSize: Int? = nil) throws -> ConversionReport {
+                         shardSize: Int? = nil, progress: ConversionProgress? = nil) throws -> ConversionReport {
     let fm = FileManager.default
     if fm.fileExists(atPath: output) && !force {
       throw ConvertError(.output, file: output, "already exists (use --force to replace it)")
@@ -33,7 +33,7 @@ public enum Conversion {
     }
     let (checkpoint, plan) = try plan(source: source, from: family)
     if output.hasSuffix(".safetensors") {
-      return try CanonicalWriter.write(plan, dtype: dtype, to: output)
+      return try CanonicalWriter.write(plan, dtype: dtype, to: output, progress: progress)
     }
 
     let url = URL(fileURLWithPath: output).standardizedFileURL
@@ -49,7 +49,7 @@ public enum Conversion {
 
     var report: ConversionReport
     if let shardSize {
-      let shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging)
+      let shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
       report = shards[0]
       report.tensorCount = shards.reduce(0) { $0 + $1.tensorCount }
       report.parameterCount = plan.parameterCount
@@ -57,7 +57,7 @@ public enum Conversion {
       report.overflows = shards.flatMap(\.overflows)
       report.sha256 = shards.map(\.sha256).joined(separator: ",")
     } else {
-      report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors")
+      report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", progress: progress)
     }
     do {
       try Data((plan.config.canonicalJSON + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/config.json"))

@@ -29,10 +29,17 @@ extension BertConvert {
       }
     }
 
+    /// One self-overwriting line on the terminal.
+    static func showProgress(done: Int, total: Int, tensor: String) {
+      FileHandle.standardError.write(Data("\r\u{1B}[K[\(done)/\(total)] \(tensor)".utf8))
+    }
+
     func run() throws {
       let start = ContinuousClock.now
+      let progress: ConversionProgress? = stderrIsTerminal ? { Self.showProgress(done: $0, total: $1, tensor: $2) } : nil
       let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force,
-                                      shardSize: shardSize.flatMap(Conversion.parseSize))
+                                      shardSize: shardSize.flatMap(Conversion.parseSize), progress: progress)
+      if stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
       for (tensor, count) in report.overflows {
         printError("warning: \(tensor): \(count) values overflowed to ±inf in the cast to \(report.dtype.rawValue)")
       }
