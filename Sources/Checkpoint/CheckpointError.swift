@@ -36,9 +36,10 @@ public struct CheckpointError: Error, CustomStringConvertible {
               "\(error.code.rawValue): \(error.detail)", underlying: error)
   }
 
+  /// One printable line: file-derived text (names, globals, keys) has its control characters escaped.
   public var description: String {
     var line = "\(file): \(code.rawValue)"
     if let location { line += " at \(location)" }
-    return line + ": " + detail
+    return escapingControlCharacters(line + ": " + detail)
   }
 }

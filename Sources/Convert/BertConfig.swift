@@ -30,15 +30,27 @@ public struct BertConfig: Sendable {
     key.hasPrefix("_") || ["transformers_version", "torch_dtype", "dtype", "use_cache", "gradient_checkpointing"].contains(key)
   }
 
+  /// Larger config files are refused before they are read (real ones are a few KB; parsing JSON takes up to
+  /// ~20 times its size in memory).
+  public static let maxFileSize = 16 << 20
+
   /// Reads and checks `config.json`.
-  /// - Throws: ``ConvertError`` `.config` for unreadable or inconsistent configs, `.notBERT` when `model_type` is
-  ///   not `bert`.
+  /// - Throws: ``ConvertError`` `.config` for unreadable, oversized or inconsistent configs, `.notBERT` when
+  ///   `model_type` is not `bert`.
   public init(path: String) throws(ConvertError) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConvertError(.config, file: path, "cannot read config.json (a BERT config.json must sit beside the weights)")
+    let file: MappedFile
+    do {
+      file = try MappedFile(path: path)
+    } catch {
+      throw ConvertError(.config, file: path, "cannot read config.json (a BERT config.json must sit beside the weights): \(error.detail)")
+    }
+    guard file.count <= BertConfig.maxFileSize else {
+      throw ConvertError(.config, file: path, "is \(file.count) bytes, more than the limit of \(BertConfig.maxFileSize) bytes for a config")
     }
     let json: JSONValue
-    do { json = try JSONValue.parse(Array(data)) } catch { throw ConvertError(.config, file: path, "not JSON: \(error)") }
+    do { json = try file.withUnsafeBytes { bytes throws(JSONValue.ParseError) in try JSONValue.parse(bytes) } } catch {
+      throw ConvertError(.config, file: path, "not JSON: \(error)")
+    }
     try self.init(json: json, path: path)
   }
 

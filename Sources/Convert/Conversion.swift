@@ -47,9 +47,19 @@ public enum Conversion {
     var committed = false
     defer { if !committed { try? fm.removeItem(atPath: staging) } }
 
+    // Errors inside the hidden staging directory (removed on the way out) name the directory the user asked for.
+    func relabel(_ error: ConvertError) -> ConvertError {
+      guard error.code == .output, error.file.hasPrefix(staging + "/") else { return error }
+      return ConvertError(.output, file: output, "\(error.file.dropFirst(staging.count + 1)): \(error.detail)")
+    }
     var report: ConversionReport
     if let shardSize {
-      let shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
+      let shards: [ConversionReport]
+      do {
+        shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
+      } catch {
+        throw relabel(error)
+      }
       report = shards[0]
       report.tensorCount = shards.reduce(0) { $0 + $1.tensorCount }
       report.parameterCount = plan.parameterCount
@@ -57,12 +67,27 @@ public enum Conversion {
       report.overflows = shards.flatMap(\.overflows)
       report.sha256 = shards.map(\.sha256).joined(separator: ",")
     } else {
-      report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", progress: progress)
+      do {
+        report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", progress: progress)
+      } catch {
+        throw relabel(error)
+      }
+    }
+    // Tokenizer files are copied as the regular files they are or link to (a hub cache snapshot holds only
+    // symlinks into its blobs, which would dangle if copied as links); anything else is refused.
+    var copies: [(from: String, to: String)] = []
+    for name in tokenizerFiles where fm.fileExists(atPath: checkpoint.directory + "/" + name) {
+      let source = checkpoint.directory + "/" + name
+      let resolved = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
+      guard (try? fm.attributesOfItem(atPath: resolved)[.type] as? FileAttributeType) == .typeRegular else {
+        throw ConvertError(.unsupported, file: source, "is not a regular file, so it is not copied into the output")
+      }
+      copies.append((resolved, staging + "/" + name))
     }
     do {
       try Data((plan.config.canonicalJSON + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/config.json"))
-      for name in tokenizerFiles where fm.fileExists(atPath: checkpoint.directory + "/" + name) {
-        try fm.copyItem(atPath: checkpoint.directory + "/" + name, toPath: staging + "/" + name)
+      for (from, to) in copies {
+        try fm.copyItem(atPath: from, toPath: to)
       }
       if fm.fileExists(atPath: output) {
         let old = parent + "/." + url.lastPathComponent + ".old-" + UUID().uuidString.prefix(8)

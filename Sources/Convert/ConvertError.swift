@@ -23,5 +23,6 @@ public struct ConvertError: Error, CustomStringConvertible {
     self.detail = detail
   }
 
-  public var description: String { "\(file): \(code.rawValue): \(detail)" }
+  /// One printable line: file-derived text (names, keys) has its control characters escaped.
+  public var description: String { escapingControlCharacters("\(file): \(code.rawValue): \(detail)") }
 }

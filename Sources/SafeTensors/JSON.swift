@@ -48,7 +48,10 @@ public enum JSONValue: Equatable, Sendable {
 
   /// The value as an integer, when it is an integer literal (no fraction or exponent) that fits in `Int`.
   public var intValue: Int? {
-    guard case .number(let text) = self, !text.contains(where: { ".eE".contains($0) }) else { return nil }
+    // Over UTF-8 bytes, not Characters: a hostile header can hold tens of millions of numbers.
+    guard case .number(let text) = self,
+          !text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
+    else { return nil }
     return Int(text)
   }
 
@@ -216,6 +219,11 @@ private struct Parser {
       guard let byte = peek() else { throw error("unterminated string") }
       switch byte {
       case UInt8(ascii: "\""):
+        if scalars.isEmpty {  // no escape so far (each appends a scalar): the run is the whole string
+          guard let text = String(validating: bytes[runStart..<position], as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+          position += 1
+          return text
+        }
         try flushRun(self, into: &scalars)
         position += 1
         return String(scalars)

@@ -38,9 +38,10 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
     self.detail = detail
   }
 
+  /// One printable line: file-derived text (names, keys) has its control characters escaped.
   public var description: String {
     var line = "\(file): \(code.rawValue)"
     if let tensor { line += " (tensor '\(tensor)')" }
-    return line + ": " + detail
+    return escapingControlCharacters(line + ": " + detail)
   }
 }

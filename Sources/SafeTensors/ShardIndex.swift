@@ -3,6 +3,8 @@
 public struct ShardIndex: Sendable {
   /// Indexes naming more shard files than this are refused before any shard is opened.
   public static let maxShards = 4096
+  /// Larger index files are refused before they are read (a 100 000-tensor index is about 10 MB).
+  public static let maxFileSize = 64 << 20
 
   /// The index file's path.
   public let path: String
@@ -14,9 +16,13 @@ public struct ShardIndex: Sendable {
   public let totalSize: Int?
 
   /// Reads and checks an index file.
-  /// - Throws: ``SafeTensorsError`` with code `.invalidIndex` naming the file and what is wrong.
+  /// - Throws: ``SafeTensorsError`` with code `.invalidIndex` naming the file and what is wrong (including a file
+  ///   over ``maxFileSize``), or `.io` when it cannot be read.
   public init(path: String) throws(SafeTensorsError) {
     let file = try MappedFile(path: path)
+    guard file.count <= ShardIndex.maxFileSize else {
+      throw SafeTensorsError(.invalidIndex, file: path, "is \(file.count) bytes, more than the limit of \(ShardIndex.maxFileSize) bytes for an index")
+    }
     try self.init(json: file.withUnsafeBytes { Array($0) }, path: path)
   }
 
@@ -31,7 +37,8 @@ public struct ShardIndex: Sendable {
     var weightMap: [(String, String)] = []
     for (tensor, value) in map {
       guard let shard = value.stringValue else { throw fail("weight_map['\(tensor)'] is not a string") }
-      guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != ".." else {
+      // A NUL would end the path at open(2): the file read would not be the file named.
+      guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), !shard.utf8.contains(0), shard != ".", shard != ".." else {
         throw fail("shard name '\(shard)' is not a plain file name")
       }
       if seen.insert(shard).inserted {

@@ -56,6 +56,8 @@ final class HDF5File: @unchecked Sendable {
   fileprivate let id: hid_t
   /// Link- and dataset-access property list used for every lookup and dataset open.
   fileprivate let access: hid_t
+  /// The file's size in bytes: no dataset can store more.
+  let byteCount: Int
 
   /// The external link most recently refused, recorded by the link-traversal callback for the error message.
   private final class RefusedLink { var target: String? }
@@ -65,7 +67,7 @@ final class HDF5File: @unchecked Sendable {
   private static let chunkCacheBytes = 64 << 20
   private static let chunkCacheSlots = 12421
 
-  /// Opens `path` read-only (`H5Pcreate`, `H5Pset_file_locking`, `H5Fopen`). File locking is used where the
+  /// Opens `path` read-only (`H5Pcreate`, `H5Pset_file_locking`, `H5Fopen`, `H5Fget_filesize`). File locking is used where the
   /// file system supports it and skipped where it does not (network file systems).
   /// - Throws: ``CheckpointError`` naming the file, with libhdf5's reason (signature not found, truncated …).
   init(path: String) throws(CheckpointError) {
@@ -82,6 +84,12 @@ final class HDF5File: @unchecked Sendable {
     _ = H5Pclose(fileAccess)
     guard file >= 0 else {
       throw CheckpointError(.malformed, file: path, "cannot open as HDF5" + HDF5File.reason())
+    }
+    var size: hsize_t = 0
+    guard H5Fget_filesize(file, &size) >= 0, size <= UInt64(Int.max) else {
+      let reason = HDF5File.reason()
+      _ = H5Fclose(file)
+      throw CheckpointError(.io, file: path, "cannot read the file's size" + reason)
     }
     let access = H5Pcreate(chdf5_p_dataset_access())
     let refused = Unmanaged.passUnretained(refusedLink).toOpaque()
@@ -101,6 +109,7 @@ final class HDF5File: @unchecked Sendable {
     }
     self.id = file
     self.access = access
+    self.byteCount = Int(size)
   }
 
   deinit {
@@ -256,6 +265,8 @@ final class HDF5File: @unchecked Sendable {
 final class HDF5Dataset {
   /// The largest tensor read, in bytes; larger datasets are refused before anything is allocated.
   static let maxByteCount = 1 << 36
+  /// How many times its stored (compressed) size a chunked dataset may be: deflate expands at most 1032:1.
+  static let maxExpansion = 1100
 
   let file: HDF5File
   /// The dataset's path inside the file.
@@ -279,7 +290,8 @@ final class HDF5Dataset {
   /// `H5Pget_external_count`, `H5Dget_storage_size`).
   /// - Throws: ``CheckpointError`` naming the file and dataset path when the dataset is absent, holds an
   ///   unsupported type (strings, compounds, enums such as h5py's booleans, non-IEEE floats), is larger than
-  ///   ``maxByteCount``, keeps its data outside the file, or stores fewer bytes than its shape needs.
+  ///   ``maxByteCount``, keeps its data outside the file, claims more stored bytes than the file has, or stores
+  ///   fewer bytes than its shape needs (for chunked data: fewer than 1/``maxExpansion`` of them).
   init(file: HDF5File, path: String) throws(CheckpointError) {
     self.file = file
     self.path = path
@@ -358,12 +370,24 @@ final class HDF5Dataset {
     guard externals == 0 else {
       throw file.failure(.unsupported, at: location, "keeps its data in \(externals) external file(s)")
     }
+    // The buffer a read fills is allocated from the shape, so the shape must be backed by bytes of this file:
+    // exactly for contiguous and compact data; for chunked data, within what compression can expand (deflate,
+    // which Keras uses, at most 1032:1) — a dataset whose chunks were never written reads as gigabytes of fill.
+    let stored = H5Dget_storage_size(id)
+    guard stored <= UInt64(file.byteCount) else {
+      throw file.failure(.outOfBounds, at: location, "claims \(stored) stored bytes in the \(file.byteCount)-byte file")
+    }
     if layout == H5D_CONTIGUOUS || layout == H5D_COMPACT {
-      let stored = H5Dget_storage_size(id)
       guard stored == UInt64(bytes) else {
         throw file.failure(.outOfBounds, at: location, "stores \(stored) bytes, but shape \(shape) of \(dtype.rawValue) needs \(bytes)")
       }
-    } else if layout != H5D_CHUNKED {
+    } else if layout == H5D_CHUNKED {
+      let (expanded, overflow) = max(stored, 1).multipliedReportingOverflow(by: UInt64(HDF5Dataset.maxExpansion))
+      guard overflow || UInt64(bytes) <= expanded else {
+        throw file.failure(.outOfBounds, at: location,
+                           "stores \(stored) bytes, but shape \(shape) of \(dtype.rawValue) needs \(bytes), more than \(HDF5Dataset.maxExpansion)× as many (unwritten chunks)")
+      }
+    } else {
       throw file.failure(at: location, "has an unknown storage layout")
     }
 

@@ -7,6 +7,9 @@ import SafeTensors
 enum HDF5Reader {
   /// Datasets of higher rank are refused: BERT has none, and transformers would permute, not transpose, them.
   static let maxRank = 2
+  /// How many datasets may hold the same weight (Keras stores TFBertForPreTraining's word embeddings twice);
+  /// every copy is read and compared, so a weight listed a million times would be read a million times.
+  static let maxCopies = 8
 
   /// Reads one `tf_model.h5` or one shard of a sharded TF checkpoint.
   /// - Throws: ``CheckpointError`` naming the file, and the dataset or attribute where it applies.
@@ -21,7 +24,9 @@ enum HDF5Reader {
       throw CheckpointError(.malformed, file: path, "lists no weights in 'layer_names'")
     }
 
-    var tensors: [(name: String, bytes: HDF5TensorBytes)] = []
+    // Each tensor's first dataset, and every further dataset holding the same weight (appended in place: a
+    // hostile file may list one weight a million times).
+    var tensors: [(name: String, bytes: HDF5TensorBytes, copies: [String])] = []
     var position: [String: Int] = [:]
     for weight in weights {
       let mapping = TFNames.pytorchName(weight.variableName, hasModelScope: weight.hasModelScope)
@@ -39,16 +44,22 @@ enum HDF5Reader {
                                 "holds '\(mapping.name)' like dataset '\(first.datasetPaths[0])', but as \(bytes.dtype.rawValue) "
                                   + "\(bytes.storedShape) instead of \(first.dtype.rawValue) \(first.storedShape)")
         }
-        tensors[index].bytes = HDF5TensorBytes(file: file, name: mapping.name, datasetPaths: first.datasetPaths + [weight.datasetPath],
-                                               dtype: first.dtype, storedShape: first.storedShape, transposed: first.transposed)
+        guard tensors[index].copies.count + 1 < maxCopies else {
+          throw CheckpointError(.limitExceeded, file: path, at: "dataset '\(weight.datasetPath)'",
+                                "holds '\(mapping.name)' again: a weight stored more than \(maxCopies) times")
+        }
+        tensors[index].copies.append(weight.datasetPath)
       } else {
         position[mapping.name] = tensors.count
-        tensors.append((mapping.name, bytes))
+        tensors.append((mapping.name, bytes, []))
       }
     }
-    return tensors.map { name, bytes in
-      SourceTensor(name: name, dtype: bytes.dtype, shape: bytes.transposed ? bytes.storedShape.reversed() : bytes.storedShape,
-                   file: path, bytes: bytes)
+    return tensors.map { name, first, copies in
+      let bytes = copies.isEmpty ? first : HDF5TensorBytes(
+        file: file, name: name, datasetPaths: first.datasetPaths + copies, dtype: first.dtype, storedShape: first.storedShape,
+        transposed: first.transposed)
+      return SourceTensor(name: name, dtype: bytes.dtype, shape: bytes.transposed ? bytes.storedShape.reversed() : bytes.storedShape,
+                          file: path, bytes: bytes)
     }
   }
 

@@ -43,6 +43,33 @@ struct HDF5TensorBytes: TensorBytes {
     return try body(UnsafeRawBufferPointer(destination))
   }
 
+  /// A weight stored as it is used (not a transposed kernel) in one dataset is read a block of rows at a time,
+  /// so a single pass never holds the whole tensor (bert-base's word embeddings are 94 MB); anything else is read
+  /// whole, then handed out in chunks.
+  func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    let rowBytes = storedShape.count == 2 ? storedShape[1] * dtype.byteWidth : 0
+    guard datasetPaths.count == 1, !transposed, rowBytes > 0, rowBytes <= chunkBytes, byteCount > chunkBytes else {
+      return try withContiguousBytes { bytes in try forEachChunk(of: bytes, chunkBytes: chunkBytes, body) }
+    }
+    let path = datasetPaths[0]
+    let dataset = try HDF5Dataset(file: file, path: path)
+    guard dataset.dtype == dtype, dataset.shape == storedShape else {
+      throw CheckpointError(.malformed, file: file.path, at: "dataset '\(path)'",
+                            "changed while open: now \(dataset.dtype.rawValue) \(dataset.shape)")
+    }
+    let blockRows = chunkBytes / rowBytes
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockRows * rowBytes, alignment: 64)
+    defer { buffer.deallocate() }
+    var first = 0
+    while first < storedShape[0] {
+      let count = min(blockRows, storedShape[0] - first)
+      let block = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count * rowBytes)])
+      try dataset.read(rows: first..<(first + count), into: block)
+      try body(UnsafeRawBufferPointer(block))
+      first += count
+    }
+  }
+
   private func read(_ path: String, into destination: UnsafeMutableRawBufferPointer) throws(CheckpointError) {
     let dataset = try HDF5Dataset(file: file, path: path)
     guard dataset.dtype == dtype, dataset.shape == storedShape else {

@@ -20,8 +20,9 @@ struct KerasWeight: Equatable {
 /// Keras splits an attribute too large for an object header into `<name>0`, `<name>1`, …; both lists are read
 /// either way.
 enum KerasLayout {
-  /// Files listing more weights than this are refused.
-  static let maxWeights = 1 << 20
+  /// Files listing more weights than this are refused (BERT-large has under 400; each listed weight costs
+  /// libhdf5 lookups, so the bound also bounds the time spent on a hostile list).
+  static let maxWeights = 1 << 16
   static let topLevelGroup = "top_level_model_weights"
 
   /// The weights of `file`, in stored order (layer by layer, each layer's weights in `weight_names` order).
@@ -42,6 +43,9 @@ enum KerasLayout {
         guard let names = try attributeList("weight_names", on: layer, in: file) else {
           throw CheckpointError(.malformed, file: file.path, at: "group '\(layer)'",
                                 "is listed in 'layer_names' but has no 'weight_names' attribute")
+        }
+        guard weights.count + names.count <= maxWeights else {
+          throw CheckpointError(.limitExceeded, file: file.path, at: "group '\(layer)'", "lists more than \(maxWeights) weights")
         }
         for name in names {
           let path = layer + "/" + name

@@ -19,8 +19,9 @@ enum Syscalls {
     }
   }
 
-  /// open(2) read-only.
-  static func openForReading(_ path: String) throws(SafeTensorsError) -> Int32 { try open(path, O_RDONLY) }
+  /// open(2) read-only and non-blocking: opening a FIFO would otherwise wait forever for a writer (the caller
+  /// refuses anything but a regular file, for which O_NONBLOCK changes nothing).
+  static func openForReading(_ path: String) throws(SafeTensorsError) -> Int32 { try open(path, O_RDONLY | O_NONBLOCK) }
 
   /// close(2); errors are ignored (the descriptor is gone either way).
   static func close(_ fd: Int32) { _ = Glibc.close(fd) }
@@ -39,6 +40,16 @@ enum Syscalls {
       throw failure("mmap", path)
     }
     return UnsafeRawPointer(base)
+  }
+
+  /// madvise(2) with MADV_DONTNEED over the whole pages that hold `length` bytes at `base`, which must lie in a
+  /// read-only file mapping: the pages leave this process's resident set but stay in the page cache, and a later
+  /// access maps them again with the same bytes. Advisory, so a failure is ignored.
+  static func dropResidentPages(_ base: UnsafeRawPointer, length: Int) {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = Int(bitPattern: base) & ~(page - 1)
+    let end = (Int(bitPattern: base) + length + page - 1) & ~(page - 1)
+    _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
   }
 
   /// munmap(2).

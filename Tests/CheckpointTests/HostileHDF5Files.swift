@@ -1,0 +1,102 @@
+import Foundation
+
+/// Keras HDF5 files that claim far more than they hold (made with h5py; the script is at the end of this file).
+/// Each is a few KB; reading one naively would allocate gigabytes or read one dataset over and over.
+extension CraftedHDF5 {
+  /// A chunked (1024 × 1024) f32 dataset of shape (32768, 32768) — 4 GiB — none of whose chunks was ever
+  /// written: libhdf5 would fill all 4 GiB with the fill value.
+  static let sparse = CraftedHDF5(size: 5217, segments: [
+    (0, "iUhERg0KGgoDCAgAAAAAAAAAAAD//////////2EUAAAAAAAAMAAAAAAAAABXArf5T0hEUgIAgxAQAABBEQAAAAAAADEAAAAA"
+      + "AAAACgIAAQAAFRIABAAA/////////////////////wxNAAADAAwAFAAUAABsYXllcl9uYW1lcwAZAQAAEAAAABAAAAABAAAA"
+      + "AAAIAAIBAQEBAAAAAAAAAAEAAAAAAAAABAAAAL4AAAAAAAAAAQAAAAAAWl6T8kdDT0wBAAAAABAAAAAAAAABAAAAAAAAAAQA"
+      + "AAAAAAAAYmVydAAAAAACAAAAAAAAAB8AAAAAAAAAdGZfYmVydF9tb2RlbF8zL2JlcnQveC9rZXJuZWw6MAAAAAAAAAAAAKgP"),
+    (4286, "T0hEUgIAeAISAAAAAP////////////////////8KAgABAAAVEgAEAAD/////////////////////EBAAAHIRAAAAAAAAWgAA"
+      + "AAAAAAAGGgAAAQAPdGZfYmVydF9tb2RlbF8zzBEAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAFjY7LtPQ0hLAhIAAAAA////"
+      + "/////////////////wYPAAABAARiZXJ0vhAAAAAAAACPDUEkT0NISwxOAAADAA0AFAAUAAB3ZWlnaHRfbmFtZXMAGQEBABAA"
+      + "AAAQAAAAAQAAAAAACAACAQEBAQAAAAAAAAABAAAAAAAAAB8AAAC+AAAAAAAAAAIAAAAxVslRT0hEUgIAeAISAAAAAP//////"
+      + "//////////////8KAgABAAAGDwAAAQAEYmVydE8SAAAAAAAAAEU="),
+    (4683, "ja34FE9IRFICAHgCEgAAAAD/////////////////////CgIAAQAABgwAAAEAAXjSEgAAAAAAAABI"),
+    (4814, "FNHMLE9IRFICAHgCEgAAAAD/////////////////////CgIAAQAABhMAAAEACGtlcm5lbDowVRMAAAAAAAAAQQ=="),
+    (4945, "3WGfFE9IRFICAQABASQAAAICAQEAgAAAAAAAAACAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAAMUAAERIB8ABAAAAAAAIAAXCAAX"
+      + "fwAAAAUCAAEDCwgVAAAEAgADAgAEAAQEAAMK//////////8AnQ=="),
+    (5213, "yDIZUw=="),
+  ])
+  /// A contiguous f32 dataset of shape (2^34) — 64 GiB — whose layout message was patched to claim its data
+  /// at byte 1024 of this 9864-byte file (format "earliest": no metadata checksums).
+  static let beyond = CraftedHDF5(size: 9864, segments: [
+    (0, "iUhERg0KGgoAAAAAAAgIAAQAEAAAAAAAAAAAAAAAAAD//////////4gmAAAAAAAA//////////8AAAAAAAAAAGAAAAAAAAAA"
+      + "AQAAAAAAAACIAAAAAAAAAKgCAAAAAAAAAQADAAEAAAAYAAAAAAAAABAAEAAAAAAAIAMAAAAAAAB4AAAAAAAAAFRSRUUAAAEA"
+      + "/////////////////////wAAAAAAAAAAWBYAAAAAAAAI"),
+    (680, "SEVBUAAAAABYAAAAAAAAABAAAAAAAAAAyAIAAAAAAAAAAAAAAAAAAGJlcnQAAAAAAQAAAAAAAABI"),
+    (800, "EQAQAAAAAACIAAAAAAAAAKgCAAAAAAAADABYAAAAAAABAAwAFAAYAGxheWVyX25hbWVzAAAAAAAZAQAAEAAAABAAAAABAAAA"
+      + "AAAIAAAAAAABAQEAAAAAAAEAAAAAAAAAAQAAAAAAAAAEAAAAmAMAAAAAAAABAAAAR0NPTAEAAAAAEAAAAAAAAAEAAAAAAAAA"
+      + "BAAAAAAAAABiZXJ0AAAAAAIAAAAAAAAAHQAAAAAAAAB0Zl9iZXJ0X21vZGVsXzMvYmVydC94L2JpYXM6MAAAAAAAAAAAAAAA"
+      + "qA8="),
+    (5016, "AQADAAEAAAAYAAAAAAAAABAAEAAAAAAAoBcAAAAAAAB4AAAAAAAAAFRSRUUAAAEA/////////////////////wAAAAAAAAAA"
+      + "2BoAAAAAAAAI"),
+    (5600, "SEVBUAAAAABYAAAAAAAAABgAAAAAAAAAABYAAAAAAAAAAAAAAAAAAHRmX2JlcnRfbW9kZWxfMwABAAAAAAAAAEA="),
+    (5720, "U05PRAEAAQAIAAAAAAAAAJgTAAAAAAAAAQAAAAAAAADAEwAAAAAAAOAV"),
+    (6048, "EQAQAAAAAADAEwAAAAAAAOAVAAAAAAAADABYAAAAAAABAA0AFAAYAHdlaWdodF9uYW1lcwAAAAAZAQEAEAAAABAAAAABAAAA"
+      + "AAAIAAAAAAABAQEAAAAAAAEAAAAAAAAAAQAAAAAAAAAdAAAAmAMAAAAAAAACAAAAAQABAAEAAAAYAAAAAAAAABEAEAAAAAAA"
+      + "QBgAAAAAAABgGgAAAAAAAFRSRUUAAAEA/////////////////////wAAAAAAAAAA4B4AAAAAAAAI"),
+    (6752, "SEVBUAAAAABYAAAAAAAAABAAAAAAAAAAgBoAAAAAAAAAAAAAAAAAAGJlcnQAAAAAAQAAAAAAAABI"),
+    (6872, "U05PRAEAAQAIAAAAAAAAABgYAAAAAAAAAQAAAAAAAABAGAAAAAAAAGAa"),
+    (7200, "AQABAAEAAAAYAAAAAAAAABEAEAAAAAAASBwAAAAAAABoHgAAAAAAAFRSRUUAAAEA/////////////////////wAAAAAAAAAA"
+      + "6CIAAAAAAAAI"),
+    (7784, "SEVBUAAAAABYAAAAAAAAABAAAAAAAAAAiB4AAAAAAAAAAAAAAAAAAHgAAAAAAAAAAQAAAAAAAABI"),
+    (7904, "U05PRAEAAQAIAAAAAAAAACAcAAAAAAAAAQAAAAAAAABIHAAAAAAAAGge"),
+    (8232, "AQABAAEAAAAYAAAAAAAAABEAEAAAAAAAUCAAAAAAAABwIgAAAAAAAFRSRUUAAAEA/////////////////////wAAAAAAAAAA"
+      + "QCUAAAAAAAAI"),
+    (8816, "SEVBUAAAAABYAAAAAAAAABAAAAAAAAAAkCIAAAAAAAAAAAAAAAAAAGJpYXM6MAAAAQAAAAAAAABI"),
+    (8936, "U05PRAEAAQAIAAAAAAAAACggAAAAAAAAAQAAAAAAAABQIAAAAAAAAHAi"),
+    (9264, "AQAFAAEAAAAAAQAAAAAAAAEAGAAAAAAAAQEBAAAAAAAAAAAABAAAAAAAAAAEAAAAAwAYAAEAAAARIB8ABAAAAAAAIAAXCAAX"
+      + "fwAAAAAAAAAFAAgAAQAAAAICAgEAAAAACAAYAAAAAAADAQAEAAAAAAAAAAAAABAAAAAAAAAAAAAAAIg="),
+    (9536, "U05PRAEAAQAIAAAAAAAAADAk"),
+  ])
+  /// One small dataset listed nine times in `weight_names`: every copy of a weight is read and compared, so a
+  /// weight listed a million times would be read a million times.
+  static let copies = CraftedHDF5(size: 5466, segments: [
+    (0, "iUhERg0KGgoDCAgAAAAAAAAAAAD//////////1oVAAAAAAAAMAAAAAAAAAApNLYyT0hEUgIAgxAQAABBEQAAAAAAADEAAAAA"
+      + "AAAACgIAAQAAFRIABAAA/////////////////////wxNAAADAAwAFAAUAABsYXllcl9uYW1lcwAZAQAAEAAAABAAAAABAAAA"
+      + "AAAIAAIBAQEBAAAAAAAAAAEAAAAAAAAABAAAAL4AAAAAAAAAAQAAAAAAWl6T8kdDT0wBAAAAABAAAAAAAAABAAAAAAAAAAQA"
+      + "AAAAAAAAYmVydAAAAAAAAAAAAAAAANgP"),
+    (4286, "T0hEUgIAeAISAAAAAP////////////////////8KAgABAAAVEgAEAAD/////////////////////EBAAAHIRAAAAAAAAQwEA"
+      + "AAAAAAAGGgAAAQAPdGZfYmVydF9tb2RlbF8ztRIAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAgROetPQ0hLAhIAAAAA////"
+      + "/////////////////wYPAAABAARiZXJ0vhAAAAAAAACPDUEkT0NISww3AQADAA0ACAAUAAB3ZWlnaHRfbmFtZXMAEwEAAB0A"
+      + "AAACAQEBCQAAAAAAAAAJAAAAAAAAAHRmX2JlcnRfbW9kZWxfMy9iZXJ0L3gvYmlhczowdGZfYmVydF9tb2RlbF8zL2JlcnQv"
+      + "eC9iaWFzOjB0Zl9iZXJ0X21vZGVsXzMvYmVydC94L2JpYXM6MHRmX2JlcnRfbW9kZWxfMy9iZXJ0L3gvYmlhczowdGZfYmVy"
+      + "dF9tb2RlbF8zL2JlcnQveC9iaWFzOjB0Zl9iZXJ0X21vZGVsXzMvYmVydC94L2JpYXM6MHRmX2JlcnRfbW9kZWxfMy9iZXJ0"
+      + "L3gvYmlhczowdGZfYmVydF9tb2RlbF8zL2JlcnQveC9iaWFzOjB0Zl9iZXJ0X21vZGVsXzMvYmVydC94L2JpYXM6MGIU/l9P"
+      + "SERSAgB4AhIAAAAA/////////////////////woCAAEAAAYPAAABAARiZXJ0OBMAAAAAAAAARQ=="),
+    (4916, "aELktE9IRFICAHgCEgAAAAD/////////////////////CgIAAQAABgwAAAEAAXi7EwAAAAAAAABI"),
+    (5047, "aRv/iE9IRFICAHgCEgAAAAD/////////////////////CgIAAQAABhEAAAEABmJpYXM6MD4UAAAAAAAAAEM="),
+    (5178, "8YdQJE9IRFICAQABARQAAAIBAQEEAAAAAAAAAAQAAAAAAAAAAxQAAREgHwAEAAAAAAAgABcIABd/AAAABQIAAQMKCBIAAAMB"
+      + "ShUAAAAAAAAQAAAAAAAAAACw"),
+    (5446, "PSBzXg=="),
+  ])
+}
+
+// import h5py, numpy as np, struct
+//
+// S = "tf_bert_model_3"
+//
+// def make(name, libver, variable, **dataset):
+//     with h5py.File(name, "w", libver=libver, meta_block_size=64) as h:
+//         h.attrs["layer_names"] = [b"bert"]
+//         g = h.create_group("bert")
+//         g.attrs["weight_names"] = [f"{S}/bert/{variable}"]
+//         g.create_dataset(f"{S}/bert/{variable}", **dataset)
+//
+// make("sparse.h5", "v110", "x/kernel:0", shape=(2**15, 2**15), chunks=(1024, 1024), dtype="f4")
+// make("beyond.h5", "earliest", "x/bias:0", shape=(2**34,), dtype="f4")
+// with h5py.File("copies.h5", "w", libver="v110", meta_block_size=64) as h:
+//     h.attrs["layer_names"] = [b"bert"]
+//     g = h.create_group("bert")
+//     g.attrs["weight_names"] = np.array([f"{S}/bert/x/bias:0".encode()] * 9)
+//     g.create_dataset(f"{S}/bert/x/bias:0", data=np.zeros(4, "f4"))
+// data = bytearray(open("beyond.h5", "rb").read())
+// at = data.find(bytes([3, 1]) + b"\xff" * 8 + struct.pack("<Q", 2**36))  # layout v3, contiguous, no address yet
+// data[at + 2:at + 10] = struct.pack("<Q", 1024)
+// open("beyond.h5", "wb").write(data)
+//
+// Each file is printed as its non-zero runs by the loop at the end of HDF5CraftedFiles.swift.
