@@ -1,3 +1,4 @@
+import SafeTensors
 /// Why a model cannot be loaded or run, or a golden file cannot be used: names the file (and the tensor or input
 /// position) at fault.
 public struct BERTError: Error, CustomStringConvertible, Sendable {
@@ -24,6 +25,6 @@ public struct BERTError: Error, CustomStringConvertible, Sendable {
   }
 
   public var description: String {
-    (file.map { "\($0): " } ?? "") + "\(code.rawValue): \(detail)"
+    escapingControlCharacters((file.map { "\($0): " } ?? "") + "\(code.rawValue): \(detail)")
   }
 }

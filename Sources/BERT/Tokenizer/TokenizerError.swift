@@ -1,3 +1,5 @@
+import SafeTensors
+
 /// A tokenizer that cannot be loaded, naming the file and what is wrong with it.
 public struct TokenizerError: Error, CustomStringConvertible, Sendable {
   public enum Code: String, Sendable {
@@ -22,5 +24,5 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable {
     self.detail = detail
   }
 
-  public var description: String { "\(file): \(code.rawValue): \(detail)" }
+  public var description: String { escapingControlCharacters("\(file): \(code.rawValue): \(detail)") }
 }
