@@ -45,7 +45,7 @@ extension BertConvert {
         return
       }
       print("format:  \(checkpoint.format.rawValue)")
-      print("files:   \(checkpoint.files.joined(separator: ", "))")
+      print("files:   \(escapingControlCharacters(checkpoint.files.joined(separator: ", ")))")
       if let c = plan?.config {
         print("model:   \(c.architectures.first ?? "BERT"), \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads,"
               + " intermediate \(c.intermediateSize), vocab \(c.vocabSize), \(c.hiddenAct)")
@@ -55,7 +55,8 @@ extension BertConvert {
       let width = checkpoint.tensors.map(\.name.count).max() ?? 0
       for t in checkpoint.tensors {
         let target = canonical[t.name].map { $0 == t.name ? "" : "→ \($0)" } ?? dropped[t.name] ?? ""
-        print("  \(t.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))"
+        // Names come from the file: escaped so a hostile one cannot drive the terminal.
+        print("  \(escapingControlCharacters(t.name).padding(toLength: width, withPad: " ", startingAt: 0))  \(t.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))"
               + "  \(t.shape)  \(t.byteCount) B  \(target)")
       }
       print("\(checkpoint.tensors.count) tensors, \(parameters) parameters")
