@@ -6,6 +6,28 @@ import SafeTensors
 /// materialises them into a buffer that lives only for the call — so a converter holds one tensor at a time.
 public protocol TensorBytes: Sendable {
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+
+  /// Calls `body` with the same bytes in order, in chunks of at most `chunkBytes` (a multiple of the element
+  /// size), for a caller that reads them once: bytes that live in a file mapping leave the process's resident
+  /// memory chunk by chunk (``MappedFile/readOnce(_:chunkBytes:_:)``). The default cuts up
+  /// ``withContiguousBytes(_:)``.
+  func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension TensorBytes {
+  public func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try withContiguousBytes { bytes in try forEachChunk(of: bytes, chunkBytes: chunkBytes, body) }
+  }
+}
+
+/// Calls `body` with consecutive slices of `bytes` of at most `chunkBytes` each.
+func forEachChunk(of bytes: UnsafeRawBufferPointer, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+  var start = 0
+  while start < bytes.count {
+    let end = min(start + chunkBytes, bytes.count)
+    try body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+    start = end
+  }
 }
 
 /// A tensor as the checkpoint stores it: the stored name (`bert.pooler.dense.weight`,
@@ -36,6 +58,13 @@ public struct SourceTensor: Sendable {
   public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try bytes.withContiguousBytes(body)
   }
+
+  /// Calls `body` with the same bytes in chunks of at most `chunkBytes` (a multiple of the element size), for a
+  /// single pass such as a conversion: mapped bytes leave resident memory after each chunk.
+  /// - Throws: ``CheckpointError`` when the bytes cannot be produced, or what `body` throws.
+  public func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try bytes.readOnce(chunkBytes: chunkBytes, body)
+  }
 }
 
 /// Bytes that are already C-contiguous inside a safetensors mapping.
@@ -44,5 +73,8 @@ public struct MappedTensorBytes: TensorBytes {
   public init(_ view: TensorView) { self.view = view }
   public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try view.withUnsafeBytes(body)
+  }
+  public func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try view.file.readOnce(view.fileRange, chunkBytes: chunkBytes, body)
   }
 }

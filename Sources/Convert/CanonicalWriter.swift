@@ -23,6 +23,9 @@ public typealias ConversionProgress = (_ done: Int, _ total: Int, _ tensor: Stri
 public enum CanonicalWriter {
   /// Elements converted per chunk when casting, so a cast needs a fixed small buffer, not a tensor-sized one.
   static let chunkElements = 1 << 18
+  /// Bytes per write when a tensor is copied unchanged. Sources read through ``SourceTensor/readOnce(chunkBytes:_:)``
+  /// leave resident memory chunk by chunk, so a conversion's footprint stays near this, not the model's size.
+  static let copyChunkBytes = 1 << 22
 
   /// The `__metadata__` of a canonical file.
   public static func metadata(for config: BertConfig) -> [String: String] {
@@ -52,21 +55,15 @@ public enum CanonicalWriter {
       for (index, tensor) in tensors.enumerated() {
         defer { progress?(index + 1, tensors.count, tensor.name) }
         let source = tensor.source
-        let overflow = try source.withContiguousBytes { bytes throws -> Int in
-          guard source.dtype != dtype else {
-            try writer.write(bytes)
-            return 0
-          }
-          var total = 0
-          var start = 0
-          while start < source.elementCount {
-            let count = min(chunkElements, source.elementCount - start)
-            let input = UnsafeRawBufferPointer(rebasing: bytes[(start * source.dtype.byteWidth)...])
-            total += DTypeCast.convert(input, from: source.dtype, to: dtype, into: buffer, count: count)
+        var overflow = 0
+        if source.dtype == dtype {
+          try source.readOnce(chunkBytes: copyChunkBytes) { try writer.write($0) }
+        } else {
+          try source.readOnce(chunkBytes: chunkElements * source.dtype.byteWidth) { input in
+            let count = input.count / source.dtype.byteWidth
+            overflow += DTypeCast.convert(input, from: source.dtype, to: dtype, into: buffer, count: count)
             try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<(count * dtype.byteWidth)]))
-            start += count
           }
-          return total
         }
         if overflow > 0 { overflows.append((tensor.name, overflow)) }
       }

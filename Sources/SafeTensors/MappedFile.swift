@@ -28,6 +28,23 @@ public final class MappedFile: @unchecked Sendable {
     try body(UnsafeRawBufferPointer(start: base, count: count))
   }
 
+  /// Calls `body` with consecutive chunks of at most `chunkBytes` bytes covering `range` (which must lie inside
+  /// the file), and after each chunk drops its pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
+  /// they stay in the page cache, and a later access maps them again).
+  ///
+  /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory then stays near
+  /// one chunk instead of growing to the size of the file, since every touched page of a mapping counts.
+  public func readOnce<E: Error>(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+    precondition(range.lowerBound >= 0 && range.upperBound <= count && chunkBytes > 0, "range outside the mapping")
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let end = min(start + chunkBytes, range.upperBound)
+      try withUnsafeBytes(in: start..<end, body)
+      if let base { Syscalls.dropResidentPages(base + start, length: end - start) }
+      start = end
+    }
+  }
+
   /// Calls `body` with `range` of the file's bytes; the range must lie inside the file.
   public func withUnsafeBytes<R, E: Error>(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
     precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the mapping")

@@ -1,5 +1,13 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4): the writer reports the digest of what it wrote, and tests check tensor bytes with it.
+///
+/// Blocks are compressed with the CPU's SHA extensions when it has them (`csha256_hardware_compress`, about five
+/// times faster: the digest would otherwise bound how fast a conversion runs), else in Swift.
 public struct SHA256: Sendable {
+  /// Whether this CPU has the x86 SHA extensions. Wraps `csha256_hardware_available`.
+  static let hardware = csha256_hardware_available() != 0
+
   private static let k: [UInt32] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -42,6 +50,13 @@ public struct SHA256: Sendable {
         withUnsafeBytes(of: block) { compress($0) }
         pendingCount = 0
       }
+    }
+    let blocks = (bytes.count - index) / 64
+    if SHA256.hardware && blocks > 0 {
+      h.withUnsafeMutableBufferPointer { state in
+        csha256_hardware_compress(state.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, blocks)
+      }
+      index += blocks * 64
     }
     while index + 64 <= bytes.count {
       compress(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The name, dtype and shape of a tensor about to be written.
 public struct TensorHeader: Sendable, Equatable {
   public var name: String
@@ -72,9 +74,14 @@ public final class SafeTensorsWriter {
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[...$0]) } ?? ""
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
+    // I/O errors name the destination the caller asked for, not the hidden temporary file (removed by then).
     do {
-      try Syscalls.writeAll(fd, header, temporaryPath)
+      (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
+    } catch {
+      throw SafeTensorsError(.io, file: path, "cannot create a temporary file beside it: \(error.detail)")
+    }
+    do {
+      try Syscalls.writeAll(fd, header, path)
       header.withUnsafeBytes { digest.update($0) }
       byteCount = header.count
     } catch {
@@ -106,13 +113,36 @@ public final class SafeTensorsWriter {
       advancePastEmptyTensors()
     }
     do {
-      try Syscalls.writeAll(fd, bytes, temporaryPath)
-      digest.update(bytes)
+      if bytes.count >= SafeTensorsWriter.concurrentDigestBytes {
+        try writeAndDigestConcurrently(bytes)
+      } else {
+        try Syscalls.writeAll(fd, bytes, path)
+        digest.update(bytes)
+      }
       byteCount += bytes.count
     } catch {
       abandon()
       throw error
     }
+  }
+
+  /// From this many bytes on, ``write(_:)`` hashes on a second thread while the calling thread writes: the two
+  /// take about as long (SHA-256 at ~1.8 GB/s with the SHA extensions, write(2) into the page cache at ~2 GB/s).
+  static let concurrentDigestBytes = 1 << 20
+
+  /// write(2) and the digest update of the same bytes at once; returns when both are done, so `bytes` need
+  /// only live for the call.
+  private func writeAndDigestConcurrently(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+    let state = ConcurrentWrite(fd: fd, path: path, digest: digest, bytes: bytes)
+    DispatchQueue.concurrentPerform(iterations: 2) { part in
+      if part == 0 {
+        do throws(SafeTensorsError) { try Syscalls.writeAll(state.fd, state.bytes, state.path) } catch { state.error = error }
+      } else {
+        state.digest.update(state.bytes)
+      }
+    }
+    if let error = state.error { throw error }
+    digest = state.digest
   }
 
   /// Checks that every tensor is complete, fsyncs, and renames the file into place.
@@ -124,13 +154,13 @@ public final class SafeTensorsWriter {
       throw SafeTensorsError(.invalidWrite, file: path, tensor: pending.header.name, "\(pending.remaining) bytes were never written")
     }
     do {
-      try Syscalls.fsync(fd, temporaryPath)
+      try Syscalls.fsync(fd, path)
       Syscalls.close(fd)
       fd = -1
       try Syscalls.rename(temporaryPath, path)
     } catch {
       abandon()
-      throw error
+      throw SafeTensorsError(.io, file: path, error.detail)
     }
     finished = true
     sha256 = digest.finalizeHex()
@@ -150,6 +180,20 @@ public final class SafeTensorsWriter {
     fd = -1
     Syscalls.unlink(temporaryPath)
     finished = true
+  }
+
+  /// What the two halves of ``writeAndDigestConcurrently(_:)`` share: each touches only its own fields, and the
+  /// caller reads them after `concurrentPerform` has returned.
+  private final class ConcurrentWrite: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+    let bytes: UnsafeRawBufferPointer
+    var digest: SHA256
+    var error: SafeTensorsError?
+
+    init(fd: Int32, path: String, digest: SHA256, bytes: UnsafeRawBufferPointer) {
+      (self.fd, self.path, self.digest, self.bytes) = (fd, path, digest, bytes)
+    }
   }
 
   /// The 8-byte length followed by the space-padded JSON header.

@@ -30,6 +30,10 @@ struct MappedSliceBytes: TensorBytes {
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try file.withUnsafeBytes(in: range, body)
   }
+
+  func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try file.readOnce(range, chunkBytes: chunkBytes, body)
+  }
 }
 
 /// A tensor that must be rearranged (a strided view), byte-swapped (big-endian storage) or inflated: its
