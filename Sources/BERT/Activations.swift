@@ -41,15 +41,15 @@ public enum Activation: String, CaseIterable, Sendable {
     self = value
   }
 
-  private static let sqrtHalf: Float = 0.70710678118654752440
   private static let sqrtTwoOverPi: Float = 0.79788456080286535588
 
-  /// The activation of one value.
+  /// The activation of one value. The GELU family goes through ``VectorMath/gelu(_:)``, so one value gets
+  /// exactly what it gets inside a buffer.
   @inline(__always)
   public func callAsFunction(_ x: Float) -> Float {
     switch self {
-    case .gelu, .geluPython: return x * 0.5 * (1 + erff(x * Activation.sqrtHalf))
-    case .gelu10: return Swift.min(Swift.max(x * 0.5 * (1 + erff(x * Activation.sqrtHalf)), -10), 10)
+    case .gelu, .geluPython: return VectorMath.gelu(FloatVector(repeating: x))[0]
+    case .gelu10: return Swift.min(Swift.max(VectorMath.gelu(FloatVector(repeating: x))[0], -10), 10)
     case .geluNew, .geluPytorchTanh, .geluAccurate:
       return 0.5 * x * (1 + tanhf(Activation.sqrtTwoOverPi * (x + 0.044715 * x * x * x)))
     case .geluFast: return 0.5 * x * (1 + tanhf(x * 0.7978845608 * (1 + 0.044715 * x * x)))
@@ -63,15 +63,24 @@ public enum Activation: String, CaseIterable, Sendable {
     }
   }
 
-  /// Applies the activation in place to `count` values.
+  /// Elements per parallel chunk.
+  static let grain = 1 << 14
+
+  /// Applies the activation in place to `count` values, spread over threads.
   func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    if self == .linear { return }
+    Parallel.forEach(count, grain: Activation.grain) { range in
+      applyHere(values + range.lowerBound, count: range.count)
+    }
+  }
+
+  /// Applies the activation in place to `count` values on the calling thread (a row segment of the intermediate
+  /// dense layer's output, right after its GEMM).
+  func applyHere(_ values: UnsafeMutablePointer<Float>, count: Int) {
     switch self {
     case .linear: return
     case .gelu, .geluPython:
-      for i in 0..<count {
-        let x = values[i]
-        values[i] = x * 0.5 * (1 + erff(x * Activation.sqrtHalf))
-      }
+      VectorMath.map(values, count: count) { VectorMath.gelu($0) }
     default:
       for i in 0..<count { values[i] = self(values[i]) }
     }

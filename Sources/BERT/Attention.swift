@@ -11,25 +11,37 @@ struct Attention: Sendable {
   let heads: Int
 
   /// Reads [tokens, hidden] from `input`, leaves the block's output in `workspace.attention`.
+  ///
+  /// Q, K and V are three GEMMs over all tokens (a fused QKV GEMM measured no faster with OpenBLAS and would need
+  /// a packed copy of the weights). Then each (sequence, head) pair is one
+  /// task — scores = Q·Kᵀ/√d as a GEMM, softmax, context = P·V as a GEMM — and the tasks are handed to
+  /// ``Workspace/threads`` workers, each with its own [sequence, sequence] scratch. The residual is added to each
+  /// block of the output dense layer's GEMM as it is done; LayerNorm follows, spread over rows.
   func apply(_ input: UnsafePointer<Float>, _ ws: Workspace) throws(BERTError) {
     let h = query.outFeatures
     let (batch, seq, tokens) = (ws.batch, ws.sequence, ws.tokens)
     let (q, k, v, ctx) = (ws.query.pointer, ws.key.pointer, ws.value.pointer, ws.context.pointer)
-    try query.apply(rows: tokens, x: input, xStride: h, y: q, yStride: h)
-    try key.apply(rows: tokens, x: input, xStride: h, y: k, yStride: h)
-    try value.apply(rows: tokens, x: input, xStride: h, y: v, yStride: h)
+    try query.apply(rows: tokens, x: input, xStride: h, y: q, yStride: h) { _, _ in }
+    try key.apply(rows: tokens, x: input, xStride: h, y: k, yStride: h) { _, _ in }
+    try value.apply(rows: tokens, x: input, xStride: h, y: v, yStride: h) { _, _ in }
 
+    let heads = self.heads
     let d = h / heads
-    let scale = Float(Double(d).squareRoot())
-    let scores = ws.scores.pointer
-    for b in 0..<batch {
-      let mask = ws.maskBias.pointer + b * seq
-      for head in 0..<heads {
+    // transformers multiplies QKᵀ by head_size^-0.5 (a float32 constant); the GEMM's alpha does the same.
+    let scaling = Float(1 / Double(d).squareRoot())
+    let tasks = batch * heads
+    let (scratch, maskBias, queue) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks)
+    queue.reset(count: tasks)
+    Parallel.perform(min(ws.threads, tasks)) { worker in
+      let scores = scratch + worker * seq * seq
+      while let task = queue.take() {
+        let (b, head) = task.quotientAndRemainder(dividingBy: heads)
         let offset = b * seq * h + head * d
-        // scores = Q_bh · K_bhᵀ, [seq, seq]; the head's columns are read in place with row stride `hidden`.
-        BLAS.gemm(m: seq, n: seq, k: d, a: q + offset, lda: h, b: k + offset, ldb: h, transposeB: true,
+        let mask = maskBias + b * seq
+        // scores = Q_bh · K_bhᵀ · scaling, [seq, seq]; the head's columns are read in place with row stride `hidden`.
+        BLAS.gemm(m: seq, n: seq, k: d, alpha: scaling, a: q + offset, lda: h, b: k + offset, ldb: h, transposeB: true,
                   beta: 0, c: scores, ldc: seq)
-        for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, scale: scale, mask: mask) }
+        for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
         // context_bh = P · V_bh, written into the head's columns of the context.
         BLAS.gemm(m: seq, n: d, k: seq, a: scores, lda: seq, b: v + offset, ldb: h, transposeB: false,
                   beta: 0, c: ctx + offset, ldc: h)
@@ -37,28 +49,54 @@ struct Attention: Sendable {
     }
 
     let out = ws.attention.pointer
-    try output.apply(rows: tokens, x: ctx, xStride: h, y: out, yStride: h)
-    for i in 0..<(tokens * h) { out[i] += input[i] }
+    try output.apply(rows: tokens, x: ctx, xStride: h, y: out, yStride: h) { rows, columns in
+      for r in rows { VectorMath.add(input + r * h + columns.lowerBound, to: out + r * h + columns.lowerBound, count: columns.count) }
+    }
     try norm.apply(out, rows: tokens)
   }
 
-  /// row ← softmax(row / scale + mask), as torch computes it: subtract the maximum, exponentiate, multiply by the
+  /// row ← softmax(row + mask), as torch computes it: subtract the maximum, exponentiate, multiply by the
   /// reciprocal of the sum. Masked keys carry float32's lowest value, so their weight is exactly 0.
-  static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, scale: Float, mask: UnsafePointer<Float>) {
-    var maximum = -Float.infinity
-    for j in 0..<count {
-      let x = row[j] / scale + mask[j]
-      row[j] = x
-      maximum = Swift.max(maximum, x)
+  @inline(__always)
+  static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, mask: UnsafePointer<Float>) {
+    let width = FloatVector.scalarCount
+    var maxima = FloatVector(repeating: -.infinity)
+    var i = 0
+    while i + width <= count {
+      let x = row.vector(at: i) + mask.vector(at: i)
+      row.store(x, at: i)
+      maxima = maxima.replacing(with: x, where: x .> maxima)
+      i += width
     }
-    var sum: Float = 0
-    for j in 0..<count {
-      let e = expf(row[j] - maximum)
-      row[j] = e
-      sum += e
+    var maximum = maxima.max()
+    for j in i..<count {
+      row[j] += mask[j]
+      maximum = Swift.max(maximum, row[j])
     }
-    let inverse = 1 / sum
-    for j in 0..<count { row[j] *= inverse }
+    let shift = FloatVector(repeating: maximum)
+    var sums = FloatVector()
+    i = 0
+    while i + width <= count {
+      let e = VectorMath.exp(row.vector(at: i) - shift)
+      row.store(e, at: i)
+      sums += e
+      i += width
+    }
+    if i < count {
+      // Padding lanes hold −∞, whose exponential is 0.
+      var tail = FloatVector(repeating: -.infinity)
+      for j in 0..<(count - i) { tail[j] = row[i + j] }
+      let e = VectorMath.exp(tail - shift)
+      for j in 0..<(count - i) { row[i + j] = e[j] }
+      sums += e
+    }
+    let inverse = FloatVector(repeating: 1 / sums.sum())
+    i = 0
+    while i + width <= count {
+      row.store(row.vector(at: i) * inverse, at: i)
+      i += width
+    }
+    for j in i..<count { row[j] *= inverse[0] }
   }
 }
 
@@ -69,14 +107,19 @@ struct FeedForward: Sendable {
   let activation: Activation
   let norm: LayerNorm
 
-  /// Reads [tokens, hidden] from `input`, writes the block's output to `result`.
+  /// Reads [tokens, hidden] from `input`, writes the block's output to `result`. Each block of the first GEMM
+  /// gets its activation right after it is computed, while in cache; each block of the second the residual;
+  /// LayerNorm follows, spread over rows.
   func apply(_ input: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>, _ ws: Workspace) throws(BERTError) {
     let (h, i, tokens) = (output.outFeatures, intermediate.outFeatures, ws.tokens)
     let inner = ws.intermediate.pointer
-    try intermediate.apply(rows: tokens, x: input, xStride: h, y: inner, yStride: i)
-    activation.apply(inner, count: tokens * i)
-    try output.apply(rows: tokens, x: inner, xStride: i, y: result, yStride: h)
-    for j in 0..<(tokens * h) { result[j] += input[j] }
+    let activation = self.activation
+    try intermediate.apply(rows: tokens, x: input, xStride: h, y: inner, yStride: i) { rows, columns in
+      for r in rows { activation.applyHere(inner + r * i + columns.lowerBound, count: columns.count) }
+    }
+    try output.apply(rows: tokens, x: inner, xStride: i, y: result, yStride: h) { rows, columns in
+      for r in rows { VectorMath.add(input + r * h + columns.lowerBound, to: result + r * h + columns.lowerBound, count: columns.count) }
+    }
     try norm.apply(result, rows: tokens)
   }
 }

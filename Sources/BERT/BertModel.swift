@@ -107,10 +107,17 @@ public final class BertModel: Sendable {
     }
     // The buffers' pointers are used below; keep their owner alive to the end.
     defer { withExtendedLifetime(ws) {} }
-    let h = config.hiddenSize
     // transformers' extended mask: (1 − mask) · finfo(float32).min, added to every query's scores.
     for t in 0..<ws.tokens { ws.maskBias.pointer[t] = input.attentionMask[t] == 1 ? 0 : -Float.greatestFiniteMagnitude }
 
+    return try BLAS.singleThreaded { () throws(BERTError) in try run(input, ws, keepHiddenStates: keepHiddenStates) }
+  }
+
+  /// The forward pass proper. OpenBLAS runs on the calling thread meanwhile: the encoder spreads GEMM blocks and
+  /// element-wise work over ``BLAS/threads`` workers itself, which keeps OpenBLAS's pool from spinning on a core
+  /// the element-wise work needs.
+  private func run(_ input: EncoderInput, _ ws: Workspace, keepHiddenStates: Bool) throws(BERTError) -> EncoderOutput {
+    let h = config.hiddenSize
     var current = ws.hidden.0
     var spare = ws.hidden.1
     try embeddings.apply(input, into: current.pointer)

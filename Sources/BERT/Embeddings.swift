@@ -7,26 +7,43 @@ struct Embeddings: Sendable {
 
   var hiddenSize: Int { word.shape[1] }
 
-  /// Writes the embedding output of `input` (ids already range-checked) into `output`, [tokens, hidden].
+  /// Writes the embedding output of `input` (ids already range-checked) into `output`, [tokens, hidden]; rows
+  /// are spread over threads, each summed and normalised in one go.
   func apply(_ input: EncoderInput, into output: UnsafeMutablePointer<Float>) throws(BERTError) {
     let h = hiddenSize
+    let eps = Float(norm.eps)
     try word.withFloats { words throws(BERTError) in
       try tokenType.withFloats { types throws(BERTError) in
-        try position.withFloats { positions in
-          for b in 0..<input.batch {
-            for s in 0..<input.sequence {
-              let t = b * input.sequence + s
-              let row = output + t * h
-              let w = words + input.inputIDs[t] * h
-              let tt = types + input.tokenTypeIDs[t] * h
-              let p = positions + s * h
-              // transformers adds word + token type first, then the positions.
-              for i in 0..<h { row[i] = (w[i] + tt[i]) + p[i] }
+        try position.withFloats { positions throws(BERTError) in
+          try norm.weight.withFloats { weight throws(BERTError) in
+            try norm.bias.withFloats { bias in
+              input.inputIDs.withUnsafeBufferPointer { ids in
+                input.tokenTypeIDs.withUnsafeBufferPointer { tokenTypes in
+                  Parallel.forEach(input.batch * input.sequence, grain: LayerNorm.grain) { range in
+                    for t in range {
+                      let row = output + t * h
+                      let w = words + ids[t] * h
+                      let tt = types + tokenTypes[t] * h
+                      let p = positions + (t % input.sequence) * h
+                      // transformers adds word + token type first, then the positions.
+                      var i = 0
+                      while i + FloatVector.scalarCount <= h {
+                        row.store((w.vector(at: i) + tt.vector(at: i)) + p.vector(at: i), at: i)
+                        i += FloatVector.scalarCount
+                      }
+                      while i < h {
+                        row[i] = (w[i] + tt[i]) + p[i]
+                        i += 1
+                      }
+                      LayerNorm.normalize(row, width: h, weight: weight, bias: bias, eps: eps)
+                    }
+                  }
+                }
+              }
             }
           }
         }
       }
     }
-    try norm.apply(output, rows: input.batch * input.sequence)
   }
 }

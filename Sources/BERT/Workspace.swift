@@ -12,8 +12,12 @@ public final class Workspace {
   let query, key, value, context, attention: FloatBuffer
   /// [tokens, intermediate].
   let intermediate: FloatBuffer
-  /// One head's [sequence, sequence] scores.
+  /// One [sequence, sequence] score matrix per attention worker thread.
   let scores: FloatBuffer
+  /// Threads for attention tasks and element-wise work (as many as OpenBLAS uses).
+  let threads: Int
+  /// Hands attention's (sequence, head) tasks to the workers.
+  let tasks = TaskQueue()
   /// The additive key mask, [batch, sequence]: 0 or float32's lowest value.
   let maskBias: FloatBuffer
   /// [batch, hidden].
@@ -47,7 +51,8 @@ public final class Workspace {
     context = FloatBuffer(count: width)
     attention = FloatBuffer(count: width)
     intermediate = FloatBuffer(count: try product(tokens, config.intermediateSize))
-    scores = FloatBuffer(count: try product(sequence, sequence))
+    threads = BLAS.threads
+    scores = FloatBuffer(count: try product(threads, sequence, sequence))
     maskBias = FloatBuffer(count: tokens)
     pooled = FloatBuffer(count: try product(batch, config.hiddenSize))
   }
