@@ -7,7 +7,7 @@ DEMO_OUT ?= .build/demo
 # A Python with torch and transformers (the venv `make goldens` builds) enables the transformers cross-checks.
 TORCH_PYTHON ?= $(wildcard $(HOME)/.cache/bertweights/venv/bin/python)
 
-.PHONY: setup build test demo goldens clean fuzz
+.PHONY: setup build test demo goldens clean fuzz bench
 
 setup:
 	@./scripts/setup.sh
@@ -42,6 +42,11 @@ goldens:
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) ./fuzz/run.sh
+
+# Benchmarks against PyTorch, transformers, HF tokenizers and cp on this machine; writes BENCHMARKS.md
+# (bench/run.sh; minutes long, never run by CI).
+bench: setup
+	SWIFT=$(SWIFT) ./bench/run.sh
 
 clean:
 	rm -rf .build
