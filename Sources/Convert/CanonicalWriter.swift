@@ -84,9 +84,9 @@ public enum CanonicalWriter {
 extension CanonicalWriter {
   /// Splits `plan` into shards of at most `maxBytes` each (a larger tensor gets a shard of its own) and writes
   /// `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json` into `directory`.
-  /// - Returns: one report per shard, and the index file's path.
+  /// - Returns: the shards' totals, with the index's path and each shard's SHA-256 (comma-separated).
   static func writeSharded(_ plan: ModelPlan, dtype target: TargetDType, maxBytes: Int, into directory: String,
-                           progress: ConversionProgress? = nil) throws(ConvertError) -> [ConversionReport]
+                           progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport
   {
     let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
     var shards: [[CanonicalTensor]] = [[]]
@@ -120,6 +120,8 @@ extension CanonicalWriter {
     guard FileManager.default.createFile(atPath: path, contents: Data((index.canonicalText + "\n").utf8)) else {
       throw ConvertError(.output, file: path, "cannot write the index")
     }
-    return reports
+    return ConversionReport(path: path, dtype: dtype, tensorCount: plan.tensors.count,
+                            byteCount: reports.reduce(0) { $0 + $1.byteCount }, sha256: reports.map(\.sha256).joined(separator: ","),
+                            parameterCount: plan.parameterCount, overflows: reports.flatMap(\.overflows))
   }
 }

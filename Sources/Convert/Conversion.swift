@@ -17,9 +17,9 @@ public enum Conversion {
   /// Converts `source` to `output`: a `.safetensors` path gets the canonical file alone; any other path becomes a
   /// directory with `model.safetensors`, `config.json` and the tokenizer files found beside the source.
   /// Nothing is left at `output` on failure; an existing `output` is replaced only when `force` is set.
-  /// - Throws: ``CheckpointError`` or ``ConvertError``.
   /// With `shardSize`, the directory gets `model-0000i-of-0000N.safetensors` shards of at most that many bytes
   /// and `model.safetensors.index.json` instead of one `model.safetensors`; the report then describes the index.
+  /// - Throws: ``CheckpointError`` or ``ConvertError``.
   @discardableResult
   public static func run(source: String, output: String, dtype: TargetDType = .keep,
                          from family: CheckpointFormat.Family? = nil, force: Bool = false,
@@ -53,25 +53,14 @@ public enum Conversion {
       return ConvertError(.output, file: output, "\(error.file.dropFirst(staging.count + 1)): \(error.detail)")
     }
     var report: ConversionReport
-    if let shardSize {
-      let shards: [ConversionReport]
-      do {
-        shards = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
-      } catch {
-        throw relabel(error)
-      }
-      report = shards[0]
-      report.tensorCount = shards.reduce(0) { $0 + $1.tensorCount }
-      report.parameterCount = plan.parameterCount
-      report.byteCount = shards.reduce(0) { $0 + $1.byteCount }
-      report.overflows = shards.flatMap(\.overflows)
-      report.sha256 = shards.map(\.sha256).joined(separator: ",")
-    } else {
-      do {
+    do throws(ConvertError) {
+      if let shardSize {
+        report = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
+      } else {
         report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", progress: progress)
-      } catch {
-        throw relabel(error)
       }
+    } catch {
+      throw relabel(error)
     }
     // Tokenizer files are copied as the regular files they are or link to (a hub cache snapshot holds only
     // symlinks into its blobs, which would dangle if copied as links); anything else is refused.
