@@ -14,6 +14,7 @@ let package = Package(
   products: [
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "Checkpoint", targets: ["Checkpoint"]),
+    .library(name: "Models", targets: ["Models"]),
     .library(name: "Convert", targets: ["Convert"]),
     .library(name: "BERT", targets: ["BERT"]),
     .executable(name: "bert-convert", targets: ["bert-convert"]),
@@ -26,23 +27,31 @@ let package = Package(
 
     // MARK: - Libraries
 
-    .target(name: "SafeTensors", dependencies: ["CSHA256"], swiftSettings: swiftSettings),
-    .target(name: "Checkpoint", dependencies: ["SafeTensors", "CZip", "CHDF5"], swiftSettings: swiftSettings),
-    .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint"], swiftSettings: swiftSettings),
-    .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Convert", "CBLAS"], swiftSettings: swiftSettings),
+    // Data flows one way: file → Checkpoint (named tensors) → Models (family tables, parameter map) →
+    // Convert (canonical writer) or BERT (encoder). docs/ARCHITECTURE.md walks a tensor through them.
+    .target(name: "SafeTensors", dependencies: ["Support", "CSHA256"], swiftSettings: swiftSettings),
+    .target(name: "Checkpoint", dependencies: ["SafeTensors", "Support", "CZip", "CHDF5"], swiftSettings: swiftSettings),
+    .target(name: "Models", dependencies: ["SafeTensors", "Checkpoint", "Support"], swiftSettings: swiftSettings),
+    .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support"], swiftSettings: swiftSettings),
+    .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support", "CBLAS"], swiftSettings: swiftSettings),
+
+    // MARK: - Implementation details (no product): JSON, printable text, checked arithmetic, error context
+
+    .target(name: "Support", swiftSettings: swiftSettings),
     .target(
-      name: "CLISupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+      name: "CLISupport",
+      dependencies: ["Checkpoint", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - Executables
 
     .executableTarget(
       name: "bert-convert",
-      dependencies: ["Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Convert", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["BERT", "Convert", "Checkpoint", "SafeTensors", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["BERT", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)
@@ -57,11 +66,11 @@ let package = Package(
 
     // MARK: - Tests
 
-    .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "ConvertTests", dependencies: ["Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "BERTTests", dependencies: ["BERT", "Convert", "Checkpoint", "SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: swiftSettings),
+    .target(name: "TestSupport", dependencies: ["SafeTensors", "Support"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "ConvertTests", dependencies: ["Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "BERTTests", dependencies: ["BERT", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )

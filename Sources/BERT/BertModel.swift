@@ -1,6 +1,6 @@
 import Foundation
 import Checkpoint
-import Convert
+import Models
 
 /// A BERT encoder with its pooler and task head, run in float32 with the math of HuggingFace transformers
 /// (eager attention): embeddings → L × [self-attention → LayerNorm(x + ·) → feed-forward → LayerNorm(x + ·)] →
@@ -8,11 +8,11 @@ import Convert
 ///
 /// The model is immutable and can be shared; each forward pass works in a ``Workspace``.
 public final class BertModel: Sendable {
-  public let config: BertConfig
+  public let config: ModelConfig
   public let activation: Activation
   /// The task head, if the checkpoint has one.
   public var headKind: HeadKind? { head?.kind }
-  /// True when the checkpoint has `bert.pooler.dense`.
+  /// True when the checkpoint has the pooler's dense layer.
   public var hasPooler: Bool { pooler != nil }
 
   let embeddings: Embeddings
@@ -20,65 +20,65 @@ public final class BertModel: Sendable {
   let pooler: Linear?
   let head: Head?
 
-  /// Builds the model from a mapped checkpoint.
-  /// - Parameter weightsAreMapped: true when the plan's tensors live in a safetensors mapping, so aligned f32
-  ///   tensors are read in place; otherwise (and for f16/bf16/f64 tensors) each tensor is converted to f32 once.
+  /// Builds the model from a checkpoint mapped onto its family's table. Tensors whose bytes are a stable mapping
+  /// (``SourceTensor/isMapped``) and aligned f32 are read in place; the others are converted to f32 once.
   /// - Throws: ``BERTError`` `.unsupported` for configurations the encoder does not run (relative positions, an
   ///   unknown `hidden_act`, a classifier without a pooler), `.weights` for unreadable tensors.
-  public init(plan: ModelPlan, weightsAreMapped: Bool) throws(BERTError) {
+  public init(plan: ModelPlan) throws(BERTError) {
     let c = plan.config
     try BertModel.checkSupported(c)
     config = c
     activation = try Activation(configName: c.hiddenAct, file: c.path)
-    let weights = try WeightSet(plan: plan, inPlace: weightsAreMapped)
+    let weights = WeightSet(plan: plan)
     let (h, i, eps) = (c.hiddenSize, c.intermediateSize, c.layerNormEps)
 
     embeddings = Embeddings(
-      word: try weights.tensor("bert.embeddings.word_embeddings.weight", [c.vocabSize, h]),
-      position: try weights.tensor("bert.embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h]),
-      tokenType: try weights.tensor("bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, h]),
-      norm: try weights.layerNorm("bert.embeddings.LayerNorm", width: h, eps: eps))
+      word: try weights.embedding(.wordEmbeddings, rows: c.vocabSize, width: h),
+      position: try weights.embedding(.positionEmbeddings, rows: c.maxPositionEmbeddings, width: h),
+      tokenType: try weights.embedding(.tokenTypeEmbeddings, rows: c.typeVocabSize, width: h),
+      norm: try weights.layerNorm(.embeddingNorm, width: h, eps: eps))
     var layers: [EncoderLayer] = []
     for l in 0..<c.numHiddenLayers {
-      let p = "bert.encoder.layer.\(l)."
       let attention = Attention(
-        query: try weights.linear(p + "attention.self.query", out: h, in: h),
-        key: try weights.linear(p + "attention.self.key", out: h, in: h),
-        value: try weights.linear(p + "attention.self.value", out: h, in: h),
-        output: try weights.linear(p + "attention.output.dense", out: h, in: h),
-        norm: try weights.layerNorm(p + "attention.output.LayerNorm", width: h, eps: eps),
+        query: try weights.linear(.query, layer: l, out: h, in: h),
+        key: try weights.linear(.key, layer: l, out: h, in: h),
+        value: try weights.linear(.value, layer: l, out: h, in: h),
+        output: try weights.linear(.attentionOutput, layer: l, out: h, in: h),
+        norm: try weights.layerNorm(.attentionNorm, layer: l, width: h, eps: eps),
         heads: c.numAttentionHeads)
       let feedForward = FeedForward(
-        intermediate: try weights.linear(p + "intermediate.dense", out: i, in: h),
-        output: try weights.linear(p + "output.dense", out: h, in: i),
+        intermediate: try weights.linear(.intermediate, layer: l, out: i, in: h),
+        output: try weights.linear(.output, layer: l, out: h, in: i),
         activation: activation,
-        norm: try weights.layerNorm(p + "output.LayerNorm", width: h, eps: eps))
+        norm: try weights.layerNorm(.outputNorm, layer: l, width: h, eps: eps))
       layers.append(EncoderLayer(attention: attention, feedForward: feedForward))
     }
     self.layers = layers
-    pooler = weights.contains("bert.pooler.dense.weight") ? try weights.linear("bert.pooler.dense", out: h, in: h) : nil
+    pooler = weights.contains(.pooler) ? try weights.linear(.pooler, out: h, in: h) : nil
 
-    if weights.contains("qa_outputs.weight") {
+    switch plan.headKind {
+    case .questionAnswering:
       guard c.numLabels == 2 else {
         throw BERTError(.unsupported, file: c.path, "question answering needs num_labels 2 (start, end), the config has \(c.numLabels)")
       }
-      head = Head(kind: .questionAnswering, linear: try weights.linear("qa_outputs", out: 2, in: h))
-    } else if weights.contains("classifier.weight") {
-      let token = c.architectures.contains("BertForTokenClassification")
-      let labels = c.architectures.contains("BertForMultipleChoice") ? 1 : c.numLabels
-      if !token && pooler == nil {
-        throw BERTError(.unsupported, file: c.path, "the classifier of a sequence-classification model needs bert.pooler.dense, which the weights lack")
+      head = Head(kind: .questionAnswering, linear: try weights.linear(.questionAnswering, out: 2, in: h))
+    case .tokenClassification:
+      head = Head(kind: .tokenClassification, linear: try weights.linear(.classifier, out: c.numLabels, in: h))
+    case .sequenceClassification, .multipleChoice:
+      guard pooler != nil else {
+        throw BERTError(.unsupported, file: c.path, "the classifier of a sequence-classification model needs the pooler, which the weights lack")
       }
-      head = Head(kind: token ? .tokenClassification : .sequenceClassification,
-                  linear: try weights.linear("classifier", out: labels, in: h))
-    } else {
+      let kind = plan.headKind!
+      head = Head(kind: kind, linear: try weights.linear(.classifier, out: kind == .multipleChoice ? 1 : c.numLabels, in: h))
+    case .maskedLM, .nextSentencePrediction, .preTraining, nil:
+      // Not computed yet: the encoder's outputs (hidden states, pooler) are.
       head = nil
     }
   }
 
   /// Rejects configurations the encoder does not run, before any tensor is mapped.
   /// - Throws: ``BERTError`` `.unsupported`.
-  public static func checkSupported(_ config: BertConfig) throws(BERTError) {
+  public static func checkSupported(_ config: ModelConfig) throws(BERTError) {
     guard config.positionEmbeddingType == "absolute" else {
       throw BERTError(.unsupported, file: config.path,
                       "position_embedding_type '\(config.positionEmbeddingType)' is not supported (only 'absolute')")
@@ -161,7 +161,7 @@ public final class BertModel: Sendable {
   /// One line: architecture, sizes, activation, head.
   public var summary: String {
     let c = config
-    return "\(c.architectures.first ?? "BertModel"): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
+    return "\(c.architectures.first ?? c.family.name): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
       + "intermediate \(c.intermediateSize), \(c.hiddenAct), \(pooler == nil ? "no pooler" : "pooler")"
       + (head.map { ", \($0.kind.rawValue) head (\($0.linear.outFeatures) outputs)" } ?? "")
   }

@@ -1,12 +1,4 @@
-/// The task head a checkpoint carries on top of the encoder. Each is one linear layer.
-public enum HeadKind: String, Sendable {
-  /// `BertForSequenceClassification`: `classifier` over the pooler output → `logits` [batch, num_labels].
-  case sequenceClassification = "sequence classification"
-  /// `BertForTokenClassification`: `classifier` over every token → `logits` [batch, sequence, num_labels].
-  case tokenClassification = "token classification"
-  /// `BertForQuestionAnswering`: `qa_outputs` over every token → `start_logits`, `end_logits` [batch, sequence].
-  case questionAnswering = "question answering"
-}
+import Models
 
 /// A head with its weights.
 struct Head: Sendable {
@@ -18,7 +10,9 @@ struct Head: Sendable {
   func apply(last: UnsafePointer<Float>, pooled: UnsafePointer<Float>?, _ ws: Workspace, into output: inout EncoderOutput) throws(BERTError) {
     let (h, labels) = (linear.inFeatures, linear.outFeatures)
     switch kind {
-    case .sequenceClassification:
+    case .maskedLM, .nextSentencePrediction, .preTraining:
+      throw BERTError(.unsupported, "the \(kind.rawValue) head is not computed")
+    case .sequenceClassification, .multipleChoice:
       guard let pooled else { throw BERTError(.unsupported, "sequence classification needs the pooler") }
       var logits = [Float](repeating: 0, count: ws.batch * labels)
       try logits.withUnsafeMutableBufferPointer { (buffer) throws(BERTError) in

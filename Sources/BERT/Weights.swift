@@ -1,6 +1,7 @@
 import Checkpoint
-import Convert
+import Models
 import SafeTensors
+import Support
 
 /// One weight tensor as f32: read in place from a safetensors mapping when it is stored as aligned f32 there,
 /// otherwise widened (f16, bf16, f64) or copied (PyTorch, HDF5 sources) once into memory the model owns.
@@ -18,17 +19,17 @@ struct WeightTensor: Sendable {
 
   var elementCount: Int { shape.reduce(1, *) }
 
-  /// Loads `tensor`; `inPlace` says its bytes are a stable mapping (a safetensors checkpoint) that can be read at
-  /// each use instead of copied.
+  /// Loads `tensor`: read in place at each use when its bytes are a stable mapping (``SourceTensor/isMapped``)
+  /// holding aligned f32, otherwise converted to f32 once.
   /// - Throws: ``BERTError`` `.weights` when the source cannot produce the bytes.
-  init(_ tensor: CanonicalTensor, inPlace: Bool) throws(BERTError) {
+  init(_ tensor: CanonicalTensor) throws(BERTError) {
     name = tensor.name
     shape = tensor.shape
     let source = tensor.source
     let count = source.elementCount
     guard count > 0 else { throw BERTError(.unsupported, file: source.file, "tensor '\(source.name)' is empty") }
     do {
-      if inPlace && source.dtype == .f32 {
+      if source.isMapped && source.dtype == .f32 {
         let aligned = try source.withContiguousBytes { bytes in
           bytes.count == count * 4 && Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0
         }
@@ -48,8 +49,10 @@ struct WeightTensor: Sendable {
       storage = .owned(buffer)
     } catch let error as BERTError {
       throw error
+    } catch let error as any ContextualError {
+      throw BERTError(.weights, wrapping: error, tensor: source.name)
     } catch {
-      throw BERTError(.weights, file: source.file, "tensor '\(source.name)': \(error)")
+      throw BERTError(.weights, file: source.file, tensor: source.name, "\(error)")
     }
   }
 
@@ -66,44 +69,55 @@ struct WeightTensor: Sendable {
         }
       } catch let error as BERTError {
         throw error
+      } catch let error as any ContextualError {
+        throw BERTError(.weights, wrapping: error, tensor: source.name)
       } catch {
-        throw BERTError(.weights, file: source.file, "tensor '\(source.name)': \(error)")
+        throw BERTError(.weights, file: source.file, tensor: source.name, "\(error)")
       }
     }
   }
 }
 
-/// The canonical tensors of a ``ModelPlan``, by name.
+/// The weights of a ``ModelPlan``, looked up by role: the family's table (Sources/Models) knows the names and
+/// the shapes (checked when the plan was made), the encoder only which module it needs.
 struct WeightSet {
-  private var tensors: [String: WeightTensor] = [:]
-  let path: String
+  let plan: ModelPlan
 
-  init(plan: ModelPlan, inPlace: Bool) throws(BERTError) {
-    path = plan.config.path
-    for tensor in plan.tensors {
-      tensors[tensor.name] = try WeightTensor(tensor, inPlace: inPlace)
+  init(plan: ModelPlan) { self.plan = plan }
+
+  var path: String { plan.config.path }
+
+  func contains(_ role: Role, layer: Int? = nil) -> Bool { plan.has(role, layer: layer) }
+
+  /// The module with `role` (in `layer`), which must be of `kind`: its tensors in the table's order.
+  private func tensors(_ role: Role, layer: Int?, _ kind: ModuleSpec.Kind) throws(BERTError) -> [WeightTensor] {
+    let where_ = layer.map { " in layer \($0)" } ?? ""
+    guard let (spec, tensors) = plan.module(role, layer: layer) else {
+      throw BERTError(.unsupported, file: path, "the weights lack the \(role) module\(where_)")
     }
-  }
-
-  func contains(_ name: String) -> Bool { tensors[name] != nil }
-
-  /// The tensor `name`, which must have `shape`.
-  func tensor(_ name: String, _ shape: [Int]) throws(BERTError) -> WeightTensor {
-    guard let tensor = tensors[name] else { throw BERTError(.unsupported, file: path, "the weights lack '\(name)'") }
-    guard tensor.shape == shape else {
-      throw BERTError(.unsupported, file: path, "'\(name)' is \(tensor.shape), the config needs \(shape)")
+    guard spec.kind == kind, tensors.count == spec.parameters.count else {
+      throw BERTError(.unsupported, file: path, "the \(role) module\(where_) is \(spec.kind), the encoder needs \(kind)")
     }
-    return tensor
+    var loaded: [WeightTensor] = []
+    for tensor in tensors { loaded.append(try WeightTensor(tensor)) }
+    return loaded
   }
 
-  /// `prefix.weight` [out, in] and `prefix.bias` [out].
-  func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(BERTError) -> Linear {
-    Linear(weight: try tensor(prefix + ".weight", [out, inFeatures]), bias: try tensor(prefix + ".bias", [out]))
+  /// A `torch.nn.Linear` module with bias.
+  func linear(_ role: Role, layer: Int? = nil, out: Int, in inFeatures: Int) throws(BERTError) -> Linear {
+    let t = try tensors(role, layer: layer, .linear(out: out, in: inFeatures, bias: true))
+    return Linear(weight: t[0], bias: t[1])
   }
 
-  /// `prefix.weight` and `prefix.bias`, both [width].
-  func layerNorm(_ prefix: String, width: Int, eps: Double) throws(BERTError) -> LayerNorm {
-    LayerNorm(weight: try tensor(prefix + ".weight", [width]), bias: try tensor(prefix + ".bias", [width]), eps: eps)
+  /// A `torch.nn.LayerNorm` module.
+  func layerNorm(_ role: Role, layer: Int? = nil, width: Int, eps: Double) throws(BERTError) -> LayerNorm {
+    let t = try tensors(role, layer: layer, .layerNorm(width: width))
+    return LayerNorm(weight: t[0], bias: t[1], eps: eps)
+  }
+
+  /// A `torch.nn.Embedding` module's table.
+  func embedding(_ role: Role, layer: Int? = nil, rows: Int, width: Int) throws(BERTError) -> WeightTensor {
+    try tensors(role, layer: layer, .embedding(rows: rows, width: width))[0]
   }
 }
 

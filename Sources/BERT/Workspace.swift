@@ -1,4 +1,4 @@
-import Convert
+import Models
 
 /// The scratch memory of forward passes over one batch shape: allocated once, reused by every layer and by every
 /// run that passes the same workspace (a benchmark's repeated runs allocate nothing).
@@ -26,7 +26,7 @@ public final class Workspace {
   /// Scratch for `batch` rows of `sequence` tokens of the model described by `config`.
   /// - Throws: ``BERTError`` `.badInput` when the sizes overflow or exceed what BLAS addresses (2³¹ − 1 elements
   ///   per matrix).
-  public init(config: BertConfig, batch: Int, sequence: Int) throws(BERTError) {
+  public init(config: ModelConfig, batch: Int, sequence: Int) throws(BERTError) {
     guard batch > 0, sequence > 0 else { throw BERTError(.badInput, "empty batch: \(batch) × \(sequence)") }
     func product(_ factors: Int...) throws(BERTError) -> Int {
       var total = 1

@@ -16,6 +16,9 @@ public struct Checkpoint: Sendable {
   public let files: [String]
   /// The tensors, file by file, in stored order.
   public let tensors: [SourceTensor]
+  /// A single safetensors file's `__metadata__` (a canonical file records its config there, docs/FORMAT.md);
+  /// nil for other formats and sharded checkpoints.
+  public var metadata: [String: String]? = nil
 
   /// The weights files a model directory is searched for, by preference.
   public static let directoryCandidates: [(CheckpointFormat.Family, String)] = [
@@ -41,8 +44,9 @@ public struct Checkpoint: Sendable {
     if let family, format.family != family {
       throw CheckpointError(.unknownFormat, file: path, "is \(format.rawValue), not \(family.rawValue) as --from asks")
     }
+    let (tensors, metadata) = try readFile(path, format: format)
     return Checkpoint(format: format, path: path, directory: directory.isEmpty ? "." : directory, files: [path],
-                      tensors: try readFile(path, format: format))
+                      tensors: tensors, metadata: metadata)
   }
 
   static func weightsPath(inDirectory directory: String, family: CheckpointFormat.Family?) throws(CheckpointError) -> String {
@@ -55,20 +59,21 @@ public struct Checkpoint: Sendable {
                           "holds none of \(candidates.map(\.1).joined(separator: ", "))")
   }
 
-  /// Reads one weights file of a known format.
-  static func readFile(_ path: String, format: CheckpointFormat) throws(CheckpointError) -> [SourceTensor] {
+  /// Reads one weights file of a known format, with its safetensors metadata.
+  static func readFile(_ path: String, format: CheckpointFormat) throws(CheckpointError) -> ([SourceTensor], [String: String]?) {
     switch format {
     case .safetensors:
       do {
         let file = try SafeTensorsFile(path: path)
-        return file.tensors.map { SourceTensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, file: path, bytes: MappedTensorBytes($0)) }
+        let tensors = file.tensors.map { SourceTensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, file: path, bytes: MappedTensorBytes($0)) }
+        return (tensors, file.metadata)
       } catch {
         throw CheckpointError(error)
       }
     case .pytorchZip, .pytorchLegacy:
-      return try PyTorchReader.read(path: path, format: format)
+      return (try PyTorchReader.read(path: path, format: format), nil)
     case .hdf5:
-      return try HDF5Reader.read(path: path)
+      return (try HDF5Reader.read(path: path), nil)
     }
   }
 

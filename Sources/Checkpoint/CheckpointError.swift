@@ -1,7 +1,8 @@
 import SafeTensors
+import Support
 
 /// A checkpoint that cannot be read: names the file and, where it applies, the tensor, byte offset or pickle global.
-public struct CheckpointError: Error, CustomStringConvertible {
+public struct CheckpointError: ContextualError {
   public enum Code: String, Sendable {
     case io = "I/O error"
     case unknownFormat = "unknown checkpoint format"
@@ -36,10 +37,9 @@ public struct CheckpointError: Error, CustomStringConvertible {
               "\(error.code.rawValue): \(error.detail)", underlying: error)
   }
 
-  /// One printable line: file-derived text (names, globals, keys) has its control characters escaped.
-  public var description: String {
-    var line = "\(file): \(code.rawValue)"
-    if let location { line += " at \(location)" }
-    return escapingControlCharacters(line + ": " + detail)
+  /// Printed as one line (``ErrorContext/description``): file-derived text has its control characters escaped.
+  public var context: ErrorContext {
+    ErrorContext(code: code.rawValue, file: file, location: location, detail: detail,
+                 cause: (underlying as? any ContextualError)?.context)
   }
 }

@@ -5,6 +5,12 @@ import SafeTensors
 /// A reader returns a view of its mapping when the stored bytes already have that layout, and otherwise
 /// materialises them into a buffer that lives only for the call — so a converter holds one tensor at a time.
 public protocol TensorBytes: Sendable {
+  /// True when ``withContiguousBytes(_:)`` hands out a view of a mapping that stays valid and unchanged for the
+  /// reader's lifetime (so a consumer may use the bytes in place at every access instead of copying them once).
+  var isMapped: Bool { get }
+
+  /// Calls `body` with the tensor's bytes.
+  /// - Throws: ``CheckpointError`` when the bytes cannot be produced, or what `body` throws.
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
 
   /// Calls `body` with the same bytes in order, in chunks of at most `chunkBytes` (a multiple of the element
@@ -51,6 +57,8 @@ public struct SourceTensor: Sendable {
   }
 
   public var elementCount: Int { shape.reduce(1, *) }
+  /// Whether the bytes are a stable view of a mapping (``TensorBytes/isMapped``).
+  public var isMapped: Bool { bytes.isMapped }
   public var byteCount: Int { elementCount * dtype.byteWidth }
 
   /// Calls `body` with the tensor's C-contiguous little-endian bytes (exactly ``byteCount`` of them).
@@ -71,6 +79,7 @@ public struct SourceTensor: Sendable {
 public struct MappedTensorBytes: TensorBytes {
   public let view: TensorView
   public init(_ view: TensorView) { self.view = view }
+  public var isMapped: Bool { true }
   public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try view.withUnsafeBytes(body)
   }

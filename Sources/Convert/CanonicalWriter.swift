@@ -1,6 +1,9 @@
+import Support
 import Checkpoint
 import Foundation
+import Models
 import SafeTensors
+import Support
 
 /// What a conversion wrote.
 public struct ConversionReport: Sendable {
@@ -28,33 +31,40 @@ public enum CanonicalWriter {
   static let copyChunkBytes = 1 << 22
 
   /// The `__metadata__` of a canonical file.
-  public static func metadata(for config: BertConfig) -> [String: String] {
+  public static func metadata(for config: ModelConfig) -> [String: String] {
     ["format": "pt", "config": config.canonicalJSON]
   }
 
   /// Writes `plan` to `path` as `dtype`. The file appears at `path` only once complete.
-  /// - Throws: ``ConvertError`` for unreadable source tensors or write failures.
+  /// - Parameter sink: the output format (the canonical safetensors file unless another ``TensorSink`` is given).
+  /// - Throws: ``ConvertError`` `.source` for unreadable source tensors (the reader's error is its cause),
+  ///   `.output` for write failures.
   @discardableResult
   public static func write(_ plan: ModelPlan, dtype target: TargetDType, to path: String,
+                           sink: TensorSinkFactory = SafeTensorsSink.factory,
                            progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
     try write(plan.tensors, of: plan, dtype: target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype))), to: path,
-              progress: progress.map { report in { report($0, plan.tensors.count, $2) } })
+              sink: sink, progress: progress.map { report in { report($0, plan.tensors.count, $2) } })
   }
 
   /// Writes `tensors` (all of `plan`, or one shard's share) to `path` as `dtype`.
   static func write(_ tensors: [CanonicalTensor], of plan: ModelPlan, dtype: DType, to path: String,
-                    progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
+                    sink makeSink: TensorSinkFactory, progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
     let headers = tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
     var overflows: [(String, Int)] = []
     let sha256: String
     let byteCount: Int
+    // Which tensor is being read, so a reader's failure names it and keeps its own file and location.
+    var reading: CanonicalTensor?
     do {
-      let writer = try SafeTensorsWriter(path: path, tensors: headers, metadata: metadata(for: plan.config))
+      let writer = try makeSink(path, headers, metadata(for: plan.config))
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 4, alignment: 64)
       defer { buffer.deallocate() }
       for (index, tensor) in tensors.enumerated() {
         defer { progress?(index + 1, tensors.count, tensor.name) }
         let source = tensor.source
+        reading = tensor
+        defer { reading = nil }
         var overflow = 0
         if source.dtype == dtype {
           try source.readOnce(chunkBytes: copyChunkBytes) { try writer.write($0) }
@@ -67,15 +77,18 @@ public enum CanonicalWriter {
         }
         if overflow > 0 { overflows.append((tensor.name, overflow)) }
       }
-      try writer.finish()
-      sha256 = writer.sha256 ?? ""
-      byteCount = writer.byteCount
+      (byteCount, sha256) = try writer.finish()
     } catch let error as ConvertError {
       throw error
-    } catch let error as SafeTensorsError {
+    } catch let error as SafeTensorsError where reading == nil || error.file == path {
       throw ConvertError(.output, file: error.file, "\(error.code.rawValue): \(error.detail)")
+    } catch let error as any ContextualError {
+      // A source reader's failure (HDF5, PyTorch, a shard): its file, tensor and location, not the output's.
+      var wrapped = ConvertError(.source, wrapping: error, file: reading?.source.file ?? path)
+      if wrapped.tensor == nil { wrapped.tensor = reading?.source.name }
+      throw wrapped
     } catch {
-      throw ConvertError(.unsupported, file: path, "\(error)")
+      throw ConvertError(.output, file: path, "\(error)")
     }
     return ConversionReport(path: path, dtype: dtype, tensorCount: headers.count, byteCount: byteCount, sha256: sha256, parameterCount: tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }, overflows: overflows)
   }
@@ -86,6 +99,7 @@ extension CanonicalWriter {
   /// `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json` into `directory`.
   /// - Returns: the shards' totals, with the index's path and each shard's SHA-256 (comma-separated).
   static func writeSharded(_ plan: ModelPlan, dtype target: TargetDType, maxBytes: Int, into directory: String,
+                           sink: TensorSinkFactory = SafeTensorsSink.factory,
                            progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport
   {
     let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
@@ -108,7 +122,7 @@ extension CanonicalWriter {
     var weightMap: [(String, JSONValue)] = []
     for (i, shard) in shards.enumerated() {
       let before = weightMap.count
-      reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i),
+      reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i), sink: sink,
                                progress: progress.map { report in { report(before + $0, plan.tensors.count, $2) } }))
       weightMap += shard.map { ($0.name, .string(name(i))) }
     }
@@ -117,8 +131,10 @@ extension CanonicalWriter {
       ("metadata", .object([("total_size", .number(String(total)))])), ("weight_map", .object(weightMap)),
     ])
     let path = directory + "/model.safetensors.index.json"
-    guard FileManager.default.createFile(atPath: path, contents: Data((index.canonicalText + "\n").utf8)) else {
-      throw ConvertError(.output, file: path, "cannot write the index")
+    do {
+      try AtomicFile.write(Array((index.canonicalText + "\n").utf8), to: path)
+    } catch {
+      throw ConvertError(.output, file: path, "cannot write the index: \(error.detail)")
     }
     return ConversionReport(path: path, dtype: dtype, tensorCount: plan.tensors.count,
                             byteCount: reports.reduce(0) { $0 + $1.byteCount }, sha256: reports.map(\.sha256).joined(separator: ","),

@@ -1,6 +1,8 @@
 import Checkpoint
 import Foundation
+import Models
 import SafeTensors
+import Support
 
 /// `bert-convert SOURCE -o OUT`: a checkpoint in, a canonical file (or a transformers-loadable directory) out.
 public enum Conversion {
@@ -8,10 +10,16 @@ public enum Conversion {
   public static let tokenizerFiles = ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
 
   /// Opens `source` and maps it onto canonical names, reading the `config.json` beside it.
+  /// - Throws: ``CheckpointError`` for unreadable checkpoints, ``ConvertError`` for configs and tensors that do
+  ///   not fit a family's table.
   public static func plan(source: String, from family: CheckpointFormat.Family? = nil) throws -> (Checkpoint, ModelPlan) {
     let checkpoint = try Checkpoint.open(source, from: family)
-    let config = try BertConfig(path: checkpoint.directory + "/config.json")
-    return (checkpoint, try ParameterMap.plan(checkpoint, config: config))
+    do {
+      let config = try ModelConfig(path: checkpoint.directory + "/config.json")
+      return (checkpoint, try ParameterMap.plan(checkpoint, config: config))
+    } catch {
+      throw ConvertError(error)
+    }
   }
 
   /// Converts `source` to `output`: a `.safetensors` path gets the canonical file alone; any other path becomes a
@@ -74,7 +82,7 @@ public enum Conversion {
       copies.append((resolved, staging + "/" + name))
     }
     do {
-      try Data((plan.config.canonicalJSON + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/config.json"))
+      try AtomicFile.write(Array((plan.config.canonicalJSON + "\n").utf8), to: staging + "/config.json")
       for (from, to) in copies {
         try fm.copyItem(atPath: from, toPath: to)
       }

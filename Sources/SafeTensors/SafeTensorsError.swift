@@ -1,5 +1,7 @@
+import Support
+
 /// A failure reading or writing safetensors, naming the file, the rule and (when there is one) the tensor.
-public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
+public struct SafeTensorsError: ContextualError, Equatable {
   /// The rule that was broken. Names follow the reference implementation's error variants.
   public enum Code: String, Sendable {
     case io = "I/O error"
@@ -38,10 +40,6 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
     self.detail = detail
   }
 
-  /// One printable line: file-derived text (names, keys) has its control characters escaped.
-  public var description: String {
-    var line = "\(file): \(code.rawValue)"
-    if let tensor { line += " (tensor '\(tensor)')" }
-    return escapingControlCharacters(line + ": " + detail)
-  }
+  /// Printed as one line (``ErrorContext/description``): file-derived text has its control characters escaped.
+  public var context: ErrorContext { ErrorContext(code: code.rawValue, file: file, tensor: tensor, detail: detail) }
 }

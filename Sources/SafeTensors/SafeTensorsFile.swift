@@ -1,3 +1,5 @@
+import Support
+
 /// A safetensors file, mapped read-only and validated as strictly as the reference implementation.
 ///
 /// Tensors are ``TensorView``s into the mapping: opening a file copies no tensor data.

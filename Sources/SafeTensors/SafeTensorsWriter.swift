@@ -1,3 +1,4 @@
+import Support
 import Dispatch
 
 /// The name, dtype and shape of a tensor about to be written.

@@ -1,3 +1,5 @@
+import Support
+
 /// A sharded checkpoint's index (`model.safetensors.index.json`, `pytorch_model.bin.index.json`,
 /// `tf_model.h5.index.json`): which shard file holds each tensor.
 public struct ShardIndex: Sendable {

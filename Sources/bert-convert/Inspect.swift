@@ -1,8 +1,10 @@
+import Support
 import ArgumentParser
 import CLISupport
 import Checkpoint
 import Convert
 import Foundation
+import Models
 import SafeTensors
 
 extension BertConvert {
@@ -17,10 +19,15 @@ extension BertConvert {
 
     func run() throws {
       let checkpoint = try Checkpoint.open(options.source, from: options.from)
-      // Without a readable BERT config the tensors are still listed, just without canonical names.
+      // Without a config the tensors are still listed, just without canonical names.
       let configPath = checkpoint.directory + "/config.json"
-      let plan: ModelPlan? = FileManager.default.fileExists(atPath: configPath)
-        ? try ParameterMap.plan(checkpoint, config: BertConfig(path: configPath)) : nil
+      let plan: ModelPlan?
+      do {
+        plan = FileManager.default.fileExists(atPath: configPath)
+          ? try ParameterMap.plan(checkpoint, config: ModelConfig(path: configPath)) : nil
+      } catch {
+        throw ConvertError(error)
+      }
       var canonical: [String: String] = [:]
       for tensor in plan?.tensors ?? [] { canonical[tensor.source.name] = tensor.name }
       var dropped: [String: String] = [:]
@@ -47,7 +54,7 @@ extension BertConvert {
       print("format:  \(checkpoint.format.rawValue)")
       print("files:   \(escapingControlCharacters(checkpoint.files.joined(separator: ", ")))")
       if let c = plan?.config {
-        print("model:   \(c.architectures.first ?? "BERT"), \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads,"
+        print("model:   \(c.architectures.first ?? c.family.name), \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads,"
               + " intermediate \(c.intermediateSize), vocab \(c.vocabSize), \(c.hiddenAct)")
       } else {
         print("config:  none beside the weights (canonical names not shown)")

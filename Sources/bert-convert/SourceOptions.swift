@@ -1,8 +1,8 @@
 import ArgumentParser
+import CLISupport
 import Checkpoint
 import Convert
 
-extension CheckpointFormat.Family: ExpressibleByArgument {}
 extension TargetDType: ExpressibleByArgument {}
 
 /// Options every command that reads a checkpoint shares.
@@ -10,6 +10,7 @@ struct SourceOptions: ParsableArguments {
   @Argument(help: "A checkpoint file, a sharded index (*.index.json) or a model directory.")
   var source: String
 
-  @Option(help: "Which weights to read from a model directory: safetensors, pytorch or tf.")
-  var from: CheckpointFormat.Family?
+  @OptionGroup var format: FormatOption
+
+  var from: CheckpointFormat.Family? { format.from }
 }

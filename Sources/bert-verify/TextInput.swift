@@ -1,3 +1,4 @@
+import Support
 import BERT
 import Foundation
 import SafeTensors

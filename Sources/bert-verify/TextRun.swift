@@ -24,27 +24,15 @@ struct TextRun {
             pooled.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))
       return
     }
-    let values = logits.values
-    let multiLabel = bert.config.problemType == "multi_label_classification"
-    let probabilities: [Float]
-    if multiLabel {
-      probabilities = values.map { 1 / (1 + exp(-$0)) }
-    } else {
-      let top = values.max() ?? 0
-      let exps = values.map { exp($0 - top) }
-      let sum = exps.reduce(0, +)
-      probabilities = exps.map { $0 / sum }
-    }
-    let labels = bert.config.labels ?? values.indices.map { "LABEL_\($0)" }
-    let width = labels.map(\.count).max() ?? 0
-    print("logits:  [\(values.map { String(format: "%.6f", $0) }.joined(separator: ", "))]")
-    print("probabilities (\(multiLabel ? "sigmoid" : "softmax")):")
-    for (i, p) in probabilities.enumerated() {
-      let label = i < labels.count ? labels[i] : "LABEL_\(i)"
+    let result = Classification(logits: logits.values, config: bert.config)
+    let width = result.labels.map(\.count).max() ?? 0
+    print("logits:  [\(result.logits.map { String(format: "%.6f", $0) }.joined(separator: ", "))]")
+    print("probabilities (\(result.function.rawValue)):")
+    for (label, p) in zip(result.labels, result.scores) {
       print("  \(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(format: "%.6f", p))")
     }
-    if !multiLabel, let best = probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) {
-      print("label:   \(best < labels.count ? labels[best] : "LABEL_\(best)")")
+    if result.function == .softmax, let best = result.best {
+      print("label:   \(result.labels[best])")
     }
   }
 }

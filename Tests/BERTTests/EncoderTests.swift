@@ -1,5 +1,6 @@
 import Checkpoint
 import Convert
+import Models
 import Foundation
 import Testing
 import TestSupport
@@ -75,9 +76,13 @@ struct EncoderTests {
 
   @Test("a reused workspace gives identical results; weights copied or mapped agree bit for bit")
   func determinism() throws {
+    // Safetensors bytes are mapped (used in place); HDF5 datasets are read through libhdf5 (copied once).
     let (_, plan) = try Conversion.plan(source: EncoderTests.seqcls)
-    let mapped = try BertModel(plan: plan, weightsAreMapped: true)
-    let copied = try BertModel(plan: plan, weightsAreMapped: false)
+    let (_, h5Plan) = try Conversion.plan(source: EncoderTests.seqcls.replacingOccurrences(of: "/safetensors", with: "/h5"))
+    #expect(plan.tensors.allSatisfy { $0.source.isMapped })
+    #expect(!h5Plan.tensors.contains { $0.source.isMapped })
+    let mapped = try BertModel(plan: plan)
+    let copied = try BertModel(plan: h5Plan)
     #expect(mapped.embeddings.word.storage.isMapped)
     #expect(!copied.embeddings.word.storage.isMapped)
     let golden = try Golden(path: goldenPath("seqcls"))

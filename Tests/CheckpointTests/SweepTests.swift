@@ -18,7 +18,7 @@ struct SweepTests {
   /// Reads every tensor of `path`, returning whether it was accepted; throws only `CheckpointError`.
   static func readAll(_ path: String) throws(CheckpointError) -> Bool {
     let format = try CheckpointFormat.detect(path: path)
-    let tensors = try Checkpoint.readFile(path, format: format)
+    let (tensors, _) = try Checkpoint.readFile(path, format: format)
     for tensor in tensors {
       do {
         let count = try tensor.withContiguousBytes { $0.count }

@@ -1,7 +1,7 @@
-import SafeTensors
+import Support
 
 /// A tokenizer that cannot be loaded, naming the file and what is wrong with it.
-public struct TokenizerError: Error, CustomStringConvertible, Sendable {
+public struct TokenizerError: ContextualError {
   public enum Code: String, Sendable {
     /// The directory has neither tokenizer.json nor vocab.txt.
     case missing = "no tokenizer"
@@ -24,5 +24,5 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable {
     self.detail = detail
   }
 
-  public var description: String { escapingControlCharacters("\(file): \(code.rawValue): \(detail)") }
+  public var context: ErrorContext { ErrorContext(code: code.rawValue, file: file, detail: detail) }
 }

@@ -8,6 +8,8 @@ struct HDF5TensorBytes: TensorBytes {
   /// Stored rows read per libhdf5 call when transposing.
   static let blockBytes = 1 << 20
 
+  var isMapped: Bool { false }
+
   let file: HDF5File
   /// The PyTorch name, for error messages.
   let name: String

@@ -1,3 +1,4 @@
+import Support
 import SafeTensors
 
 /// Reads PyTorch checkpoints (zip and legacy) without executing anything from them.

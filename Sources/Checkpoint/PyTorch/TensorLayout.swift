@@ -1,3 +1,4 @@
+import Support
 import SafeTensors
 
 /// A tensor's strided view of its storage, checked against the storage's size: every element it reaches lies

@@ -1,3 +1,4 @@
+import Support
 import SafeTensors
 
 /// A storage as a pickle's persistent id names it: `('storage', FloatStorage, key, location, numel)`, plus a

@@ -1,3 +1,4 @@
+import Support
 import SafeTensors
 
 /// Reads a torch < 1.6 checkpoint: the pickled magic number, protocol version 1001 and `sys_info`, the object

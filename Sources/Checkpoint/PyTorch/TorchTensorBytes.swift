@@ -27,6 +27,8 @@ struct MappedSliceBytes: TensorBytes {
   let file: MappedFile
   let range: Range<Int>
 
+  var isMapped: Bool { true }
+
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try file.withUnsafeBytes(in: range, body)
   }
@@ -42,6 +44,8 @@ struct MaterialisedTensorBytes: TensorBytes {
   let storage: StorageSource
   let layout: TensorLayout
   let byteSwap: Bool
+
+  var isMapped: Bool { false }
 
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try storage.withPrefix(layout.storageBytes.upperBound) { source in

@@ -1,3 +1,5 @@
+import Support
+
 /// Where each zip record's bytes start, which libzip does not tell: the local header offset comes from the
 /// central directory, the data offset from the local header (`30 + name length + extra length` past it).
 /// Every read is bounds-checked; names are cross-checked with libzip's view of the same directory.

@@ -1,3 +1,4 @@
+import Support
 import Convert
 import FuzzSupport
 import SafeTensors

@@ -1,0 +1,164 @@
+import Foundation
+import SafeTensors
+import Support
+
+/// The fields of a `config.json` that decide tensor shapes and the forward pass, in the vocabulary every family
+/// shares (each family's file maps its own keys onto them), plus the whole JSON.
+public struct ModelConfig: Sendable {
+  /// The family `model_type` selected.
+  public var family: ModelFamily
+  public var modelType: String
+  public var vocabSize: Int
+  public var hiddenSize: Int
+  public var numHiddenLayers: Int
+  public var numAttentionHeads: Int
+  public var intermediateSize: Int
+  public var maxPositionEmbeddings: Int
+  /// 0 for families without token types.
+  public var typeVocabSize: Int
+  public var layerNormEps: Double
+  public var hiddenAct: String
+  public var positionEmbeddingType: String
+  /// From `id2label` when present, else `num_labels`, else 2 (transformers' default).
+  public var numLabels: Int
+  /// `architectures`, named as PyTorch classes (`TFBertModel` → `BertModel`).
+  public var architectures: [String]
+  /// `id2label` in label order, when present.
+  public var labels: [String]?
+  public var problemType: String?
+  /// The config as read, keys in file order.
+  public var json: JSONValue
+  /// The file it came from.
+  public var path: String
+
+  /// Keys that record how a file was produced rather than what the model is; dropped from the canonical config.
+  public static func isBookkeeping(_ key: String) -> Bool {
+    key.hasPrefix("_") || ["transformers_version", "torch_dtype", "dtype", "use_cache", "gradient_checkpointing"].contains(key)
+  }
+
+  /// Larger config files are refused before they are read (real ones are a few KB; parsing JSON takes up to
+  /// ~20 times its size in memory).
+  public static let maxFileSize = 16 << 20
+
+  /// Reads and checks `config.json`.
+  /// - Throws: ``ModelError`` `.config` for unreadable, oversized or inconsistent configs, `.unsupportedFamily`
+  ///   when `model_type` names no family of ``ModelFamily/all``.
+  public init(path: String) throws(ModelError) {
+    let file: MappedFile
+    do {
+      file = try MappedFile(path: path)
+    } catch {
+      throw ModelError(.config, file: path, "cannot read config.json (a config.json must sit beside the weights): \(error.detail)")
+    }
+    guard file.count <= ModelConfig.maxFileSize else {
+      throw ModelError(.config, file: path, "is \(file.count) bytes, more than the limit of \(ModelConfig.maxFileSize) bytes for a config")
+    }
+    let json: JSONValue
+    do { json = try file.withUnsafeBytes { bytes throws(JSONValue.ParseError) in try JSONValue.parse(bytes) } } catch {
+      throw ModelError(.config, file: path, "not JSON: \(error)")
+    }
+    try self.init(json: json, path: path)
+  }
+
+  /// Checks a parsed config and reads it with its family's reader.
+  public init(json: JSONValue, path: String) throws(ModelError) {
+    guard json.objectValue != nil else { throw ModelError(.config, file: path, "not a JSON object") }
+    let modelType = json["model_type"]?.stringValue
+    guard let modelType, let family = ModelFamily.named(modelType) else {
+      throw ModelError(.unsupportedFamily, file: path,
+                       "model_type is \(modelType.map { "'\($0)'" } ?? "missing"), not one of "
+                         + ModelFamily.all.flatMap(\.modelTypes).map { "'\($0)'" }.joined(separator: ", "))
+    }
+    self = try family.readConfig(ConfigReader(json: json, path: path))
+  }
+
+  /// Memberwise, for a family's config reader.
+  public init(family: ModelFamily, reader: ConfigReader, vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int,
+              numAttentionHeads: Int, intermediateSize: Int, maxPositionEmbeddings: Int, typeVocabSize: Int,
+              layerNormEps: Double, hiddenAct: String, positionEmbeddingType: String) throws(ModelError) {
+    guard hiddenSize % numAttentionHeads == 0 else {
+      throw ModelError(.config, file: reader.path, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+    }
+    self.family = family
+    self.modelType = reader.json["model_type"]?.stringValue ?? family.modelTypes[0]
+    self.vocabSize = vocabSize
+    self.hiddenSize = hiddenSize
+    self.numHiddenLayers = numHiddenLayers
+    self.numAttentionHeads = numAttentionHeads
+    self.intermediateSize = intermediateSize
+    self.maxPositionEmbeddings = maxPositionEmbeddings
+    self.typeVocabSize = typeVocabSize
+    self.layerNormEps = layerNormEps
+    self.hiddenAct = hiddenAct
+    self.positionEmbeddingType = positionEmbeddingType
+    (labels, numLabels) = try reader.labels()
+    problemType = reader.json["problem_type"]?.stringValue
+    architectures = (reader.json["architectures"]?.arrayValue ?? []).compactMap(\.stringValue).map(ModelConfig.pytorchClass)
+    json = reader.json
+    path = reader.path
+  }
+
+  /// `TFBertForSequenceClassification` → `BertForSequenceClassification`.
+  public static func pytorchClass(_ name: String) -> String {
+    guard name.hasPrefix("TF"), let third = name.dropFirst(2).first, third.isUppercase else { return name }
+    return String(name.dropFirst(2))
+  }
+
+  /// The config as canonical JSON (sorted keys, no whitespace), without bookkeeping keys and with PyTorch
+  /// architecture names — the same text whichever format the weights came from.
+  public var canonicalJSON: String {
+    guard case .object(let members) = json else { return "{}" }
+    let kept = members.filter { !ModelConfig.isBookkeeping($0.0) }.map { key, value -> (String, JSONValue) in
+      guard key == "architectures", let names = value.arrayValue else { return (key, value) }
+      return (key, .array(names.map { $0.stringValue.map { .string(ModelConfig.pytorchClass($0)) } ?? $0 }))
+    }
+    return JSONValue.object(kept).canonicalText
+  }
+
+  /// The head class named by `architectures` (`BertForTokenClassification`), if the family knows it.
+  public var architectureHead: HeadKind? {
+    for name in architectures { if let kind = family.architectures[name] { return kind } }
+    return nil
+  }
+}
+
+/// Reads typed fields of a config with transformers' defaults, naming the file and key in every error.
+public struct ConfigReader: Sendable {
+  public let json: JSONValue
+  public let path: String
+
+  public init(json: JSONValue, path: String) {
+    self.json = json
+    self.path = path
+  }
+
+  /// A positive integer `key`, or `value` when the key is absent (an error when there is no default).
+  public func int(_ key: String, default value: Int? = nil) throws(ModelError) -> Int {
+    guard let field = json[key] else {
+      guard let value else { throw ModelError(.config, file: path, "missing '\(key)'") }
+      return value
+    }
+    guard let n = field.intValue, n > 0 else { throw ModelError(.config, file: path, "'\(key)' is not a positive integer") }
+    return n
+  }
+
+  public func double(_ key: String, default value: Double) -> Double { json[key]?.doubleValue ?? value }
+  public func string(_ key: String, default value: String) -> String { json[key]?.stringValue ?? value }
+
+  /// `id2label` in label order and the label count: from `id2label` when present, else `num_labels`, else 2.
+  func labels() throws(ModelError) -> ([String]?, Int) {
+    guard let id2label = json["id2label"]?.objectValue, !id2label.isEmpty else { return (nil, try int("num_labels", default: 2)) }
+    var byIndex: [Int: String] = [:]
+    for (key, value) in id2label {
+      guard let i = Int(key), i >= 0, i < id2label.count, let label = value.stringValue else {
+        throw ModelError(.config, file: path, "id2label must map 0…\(id2label.count - 1) to strings")
+      }
+      byIndex[i] = label
+    }
+    let labels = (0..<id2label.count).compactMap { byIndex[$0] }
+    if let stated = json["num_labels"]?.intValue, stated != id2label.count {
+      throw ModelError(.config, file: path, "num_labels \(stated) contradicts id2label's \(id2label.count) labels")
+    }
+    return (labels, id2label.count)
+  }
+}
