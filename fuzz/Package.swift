@@ -37,7 +37,7 @@ let package = Package(
     fuzzTarget("unpickler", ["Checkpoint"]),
     fuzzTarget("zip", ["Checkpoint"]),
     fuzzTarget("index", ["SafeTensors", "Checkpoint"]),
-    fuzzTarget("config", ["SafeTensors", "Convert"]),
+    fuzzTarget("config", ["SafeTensors", "Models", "Convert"]),
     fuzzTarget("tokenizer", ["BERT"]),
 
     // MARK: - Support

@@ -1,9 +1,10 @@
 import Support
 import Convert
+import Models
 import FuzzSupport
 import SafeTensors
 
-// config.json: the strict JSON parser, BertConfig's checks, and the canonical config text written into every
+// config.json: the strict JSON parser, ModelConfig (per family), and the canonical config text written into every
 // canonical file's metadata, which must itself be JSON that parses back to the same canonical text.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -24,7 +25,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     invariant(false, "canonical text is not JSON (\(error)): \(canonical.prefix(200))")
   }
   do {
-    let config = try BertConfig(json: json, path: path)
+    let config = try ModelConfig(json: json, path: path)
     invariant(config.hiddenSize % config.numAttentionHeads == 0, "hidden size not a multiple of the heads")
     invariant(config.numLabels > 0, "no labels")
     let text = config.canonicalJSON
