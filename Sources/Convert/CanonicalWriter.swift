@@ -64,7 +64,6 @@ public enum CanonicalWriter {
         defer { progress?(index + 1, tensors.count, tensor.name) }
         let source = tensor.source
         reading = tensor
-        defer { reading = nil }
         var overflow = 0
         if source.dtype == dtype {
           try source.readOnce(chunkBytes: copyChunkBytes) { try writer.write($0) }
@@ -77,6 +76,7 @@ public enum CanonicalWriter {
         }
         if overflow > 0 { overflows.append((tensor.name, overflow)) }
       }
+      reading = nil
       (byteCount, sha256) = try writer.finish()
     } catch let error as ConvertError {
       throw error
