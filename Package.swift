@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "Checkpoint", dependencies: ["SafeTensors", "Support", "CZip", "CHDF5"], swiftSettings: swiftSettings),
     .target(name: "Models", dependencies: ["SafeTensors", "Checkpoint", "Support"], swiftSettings: swiftSettings),
     .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support"], swiftSettings: swiftSettings),
-    .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support", "CBLAS"], swiftSettings: swiftSettings),
+    .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support", "CBLAS", "CGEMM"], swiftSettings: swiftSettings),
 
     // MARK: - Implementation details (no product): JSON, printable text, checked arithmetic, error context
 
@@ -63,6 +63,7 @@ let package = Package(
     // MARK: - C code Swift cannot express (per-function target features), called from one Swift file
 
     .target(name: "CSHA256"),
+    .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3"])]),
 
     // MARK: - Tests
 

@@ -19,6 +19,14 @@ struct WeightTensor: Sendable {
 
   var elementCount: Int { shape.reduce(1, *) }
 
+  /// Values the model already owns.
+  init(name: String, shape: [Int], owned buffer: FloatBuffer) {
+    precondition(buffer.count == shape.reduce(1, *), "buffer size")
+    self.name = name
+    self.shape = shape
+    storage = .owned(buffer)
+  }
+
   /// Loads `tensor`: read in place at each use when its bytes are a stable mapping (``SourceTensor/isMapped``)
   /// holding aligned f32, otherwise converted to f32 once.
   /// - Throws: ``BERTError`` `.weights` when the source cannot produce the bytes.
@@ -103,10 +111,10 @@ struct WeightSet {
     return loaded
   }
 
-  /// A `torch.nn.Linear` module with bias.
+  /// A `torch.nn.Linear` module with bias, its weight packed for the GEMM kernel.
   func linear(_ role: Role, layer: Int? = nil, out: Int, in inFeatures: Int) throws(BERTError) -> Linear {
     let t = try tensors(role, layer: layer, .linear(out: out, in: inFeatures, bias: true))
-    return Linear(weight: t[0], bias: t[1])
+    return try Linear(weight: t[0], bias: t[1])
   }
 
   /// A `torch.nn.LayerNorm` module.
@@ -121,48 +129,55 @@ struct WeightSet {
   }
 }
 
-/// `torch.nn.Linear`: y = x·Wᵀ + b, with W stored [out, in].
+/// `torch.nn.Linear`: y = x·Wᵀ + b, with W stored [out, in] and packed once for the GEMM kernel
+/// (``PackedWeight``); without a bias, y = x·Wᵀ.
 struct Linear: Sendable {
-  let weight: WeightTensor
-  let bias: WeightTensor
+  let weight: PackedWeight
+  let bias: WeightTensor?
 
-  var outFeatures: Int { weight.shape[0] }
-  var inFeatures: Int { weight.shape[1] }
+  /// Packs `weight` [out, in]; `bias` [out] when the layer has one.
+  init(weight: WeightTensor, bias: WeightTensor?) throws(BERTError) {
+    self.weight = try PackedWeight(weight)
+    self.bias = bias
+  }
+
+  var outFeatures: Int { weight.outFeatures }
+  var inFeatures: Int { weight.inFeatures }
+
+  /// Places the bias (or zeros) in `count` columns from `first` of `rows` rows of `y`.
+  private func placeBias(rows: Int, first: Int, count: Int, y: UnsafeMutablePointer<Float>, yStride: Int) throws(BERTError) {
+    guard let bias else {
+      for r in 0..<rows { (y + r * yStride).update(repeating: 0, count: count) }
+      return
+    }
+    try bias.withFloats { b in
+      for r in 0..<rows { (y + r * yStride).update(from: b + first, count: count) }
+    }
+  }
 
   /// Writes `rows` outputs: row r of `y` (stride `yStride`) = row r of `x` (stride `xStride`) · Wᵀ + b.
   /// Like torch's `addmm`, the bias is placed in `y` first and the product accumulated onto it.
   func apply(rows: Int, x: UnsafePointer<Float>, xStride: Int, y: UnsafeMutablePointer<Float>, yStride: Int) throws(BERTError) {
-    let (n, k) = (outFeatures, inFeatures)
-    try bias.withFloats { b throws(BERTError) in
-      for r in 0..<rows { (y + r * yStride).update(from: b, count: n) }
-      try weight.withFloats { w in
-        BLAS.gemm(m: rows, n: n, k: k, a: x, lda: xStride, b: w, ldb: k, transposeB: true, beta: 1, c: y, ldc: yStride)
-      }
-    }
+    try placeBias(rows: rows, first: 0, count: outFeatures, y: y, yStride: yStride)
+    weight.multiplyAdd(rows: rows, columns: 0..<outFeatures, x: x, xStride: xStride, y: y, yStride: yStride)
   }
 
   /// Writes x · Wᵀ + b like `apply`, block by block, and calls `epilogue(rows, columns)` on each block as soon as
   /// it is computed, while it is in cache (an activation, or adding the residual).
   ///
-  /// Each block gets the bias first and a GEMM with β = 1 onto it, as torch's `addmm` does (OpenBLAS skips its
-  /// pass over C when β = 1; with β = 0 it would zero C first). The blocks (``GEMMBlocks``) are spread over
-  /// ``BLAS/threads`` workers, each running single-threaded GEMMs: call this inside ``BLAS/singleThreaded(_:)``.
+  /// Each block gets the bias first and the product accumulated onto it, as torch's `addmm` does. The blocks
+  /// (``GEMMBlocks``, columns in multiples of 64, so whole packed panels) are spread over ``BLAS/threads`` workers.
   func apply(rows: Int, x: UnsafePointer<Float>, xStride: Int, y: UnsafeMutablePointer<Float>, yStride: Int,
              _ epilogue: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void) throws(BERTError) {
-    let (n, k) = (outFeatures, inFeatures)
-    let blocks = GEMMBlocks(rows: rows, columns: n, workers: BLAS.threads)
-    try bias.withFloats { b throws(BERTError) in
-      try weight.withFloats { w in
-        Parallel.perform(blocks.count) { index in
-          let (r, c) = blocks[index]
-          guard !r.isEmpty && !c.isEmpty else { return }
-          let corner = y + r.lowerBound * yStride + c.lowerBound
-          for row in 0..<r.count { (corner + row * yStride).update(from: b + c.lowerBound, count: c.count) }
-          BLAS.gemm(m: r.count, n: c.count, k: k, a: x + r.lowerBound * xStride, lda: xStride, b: w + c.lowerBound * k,
-                    ldb: k, transposeB: true, beta: 1, c: corner, ldc: yStride)
-          epilogue(r, c)
-        }
-      }
+    let blocks = GEMMBlocks(rows: rows, columns: outFeatures, workers: BLAS.threads)
+    try placeBias(rows: rows, first: 0, count: outFeatures, y: y, yStride: yStride)
+    let weight = self.weight
+    Parallel.perform(blocks.count) { index in
+      let (r, c) = blocks[index]
+      guard !r.isEmpty && !c.isEmpty else { return }
+      let corner = y + r.lowerBound * yStride + c.lowerBound
+      weight.multiplyAdd(rows: r.count, columns: c, x: x + r.lowerBound * xStride, xStride: xStride, y: corner, yStride: yStride)
+      epilogue(r, c)
     }
   }
 }
