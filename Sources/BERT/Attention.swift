@@ -17,9 +17,14 @@ struct Attention: Sendable {
   /// task — scores = Q·Kᵀ/√d as a GEMM, softmax, context = P·V as a GEMM — and the tasks are handed to
   /// ``Workspace/threads`` workers, each with its own [sequence, sequence] scratch. The residual is added to each
   /// block of the output dense layer's GEMM as it is done; LayerNorm follows, spread over rows.
+  ///
+  /// The rows are ``Workspace/rows``, each sequence a ``Workspace/Segment``: without padding skipped, `sequence`
+  /// rows with the key mask; with it, only the real tokens, which attend to each other unmasked (masked keys get
+  /// weight exactly 0 either way, so the real tokens' results are the same).
   func apply(_ input: UnsafePointer<Float>, _ ws: Workspace) throws(BERTError) {
     let h = query.outFeatures
-    let (batch, seq, tokens) = (ws.batch, ws.sequence, ws.tokens)
+    let tokens = ws.rows
+    let segments = ws.segments
     let (q, k, v, ctx) = (ws.query.pointer, ws.key.pointer, ws.value.pointer, ws.context.pointer)
     try query.apply(rows: tokens, x: input, xStride: h, y: q, yStride: h) { _, _ in }
     try key.apply(rows: tokens, x: input, xStride: h, y: k, yStride: h) { _, _ in }
@@ -29,15 +34,17 @@ struct Attention: Sendable {
     let d = h / heads
     // transformers multiplies QKᵀ by head_size^-0.5 (a float32 constant); the GEMM's alpha does the same.
     let scaling = Float(1 / Double(d).squareRoot())
-    let tasks = batch * heads
-    let (scratch, maskBias, queue) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks)
+    let tasks = segments.count * heads
+    let (scratch, maskBias, queue, stride) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks, ws.sequence * ws.sequence)
     queue.reset(count: tasks)
     Parallel.perform(min(ws.threads, tasks)) { worker in
-      let scores = scratch + worker * seq * seq
+      let scores = scratch + worker * stride
       while let task = queue.take() {
         let (b, head) = task.quotientAndRemainder(dividingBy: heads)
-        let offset = b * seq * h + head * d
-        let mask = maskBias + b * seq
+        let segment = segments[b]
+        let seq = segment.length
+        let offset = segment.start * h + head * d
+        let mask = maskBias + segment.start
         // scores = Q_bh · K_bhᵀ · scaling, [seq, seq]; the head's columns are read in place with row stride `hidden`.
         BLAS.gemm(m: seq, n: seq, k: d, alpha: scaling, a: q + offset, lda: h, b: k + offset, ldb: h, transposeB: true,
                   beta: 0, c: scores, ldc: seq)
@@ -111,7 +118,7 @@ struct FeedForward: Sendable {
   /// gets its activation right after it is computed, while in cache; each block of the second the residual;
   /// LayerNorm follows, spread over rows.
   func apply(_ input: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>, _ ws: Workspace) throws(BERTError) {
-    let (h, i, tokens) = (output.outFeatures, intermediate.outFeatures, ws.tokens)
+    let (h, i, tokens) = (output.outFeatures, intermediate.outFeatures, ws.rows)
     let inner = ws.intermediate.pointer
     let activation = self.activation
     try intermediate.apply(rows: tokens, x: input, xStride: h, y: inner, yStride: i) { rows, columns in

@@ -65,6 +65,8 @@ public enum BLASInfo {
   public static var threads: Int { BLAS.threads }
   /// OpenBLAS's version, build options and the kernels it chose for this CPU.
   public static var configuration: String { BLAS.configuration }
+  /// The packed-weight GEMM micro-kernel the Linear layers run on this CPU (`avx512f`, `avx2`, `generic`).
+  public static var gemmKernel: String { PackedWeight.kernel }
 }
 
 /// An integer behind a lock.

@@ -107,10 +107,51 @@ public final class BertModel: Sendable {
     }
     // The buffers' pointers are used below; keep their owner alive to the end.
     defer { withExtendedLifetime(ws) {} }
-    // transformers' extended mask: (1 − mask) · finfo(float32).min, added to every query's scores.
-    for t in 0..<ws.tokens { ws.maskBias.pointer[t] = input.attentionMask[t] == 1 ? 0 : -Float.greatestFiniteMagnitude }
+    plan(input, ws)
 
     return try BLAS.singleThreaded { () throws(BERTError) in try run(input, ws, keepHiddenStates: keepHiddenStates) }
+  }
+
+  /// Chooses the rows the layers run over. A right-padded batch (each row's mask ones, then zeros) whose
+  /// sequences differ in length runs its real tokens only — GEMMs over Σ lengths rows, attention within each
+  /// sequence — and its outputs are scattered back to [batch, sequence] with zeros at the padding (which
+  /// transformers fills with values no output of a real token depends on; goldens compare real tokens only).
+  /// Any other mask runs every position with transformers' additive key mask.
+  private func plan(_ input: EncoderInput, _ ws: Workspace) {
+    let (batch, seq) = (input.batch, input.sequence)
+    var lengths: [Int] = []
+    var rightPadded = true
+    for b in 0..<batch {
+      let row = input.attentionMask[(b * seq)..<((b + 1) * seq)]
+      let length = row.firstIndex(of: 0).map { $0 - b * seq } ?? seq
+      rightPadded = rightPadded && length > 0 && row.dropFirst(length).allSatisfy { $0 == 0 }
+      lengths.append(length)
+    }
+    if rightPadded && lengths.contains(where: { $0 < seq }) {
+      var start = 0
+      ws.segments = lengths.map { length in
+        defer { start += length }
+        return Workspace.Segment(start: start, length: length)
+      }
+      ws.rows = start
+      ws.rowTokens = lengths.enumerated().flatMap { b, length in (b * seq)..<(b * seq + length) }
+      ws.maskBias.pointer.update(repeating: 0, count: start)
+    } else {
+      ws.segments = (0..<batch).map { Workspace.Segment(start: $0 * seq, length: seq) }
+      ws.rows = ws.tokens
+      ws.rowTokens = nil
+      // transformers' extended mask: (1 − mask) · finfo(float32).min, added to every query's scores.
+      for t in 0..<ws.tokens { ws.maskBias.pointer[t] = input.attentionMask[t] == 1 ? 0 : -Float.greatestFiniteMagnitude }
+    }
+  }
+
+  /// `rows` rows of [rows, hidden] `compact` as a padded [tokens, hidden] array: row r at token `rowTokens[r]`,
+  /// zeros elsewhere.
+  private func padded(_ compact: UnsafePointer<Float>, _ ws: Workspace, into out: UnsafeMutablePointer<Float>) {
+    let h = config.hiddenSize
+    out.update(repeating: 0, count: ws.tokens * h)
+    guard let rowTokens = ws.rowTokens else { return }
+    for (r, t) in rowTokens.enumerated() { (out + t * h).update(from: compact + r * h, count: h) }
   }
 
   /// The forward pass proper. OpenBLAS runs on the calling thread meanwhile: the encoder spreads GEMM blocks and
@@ -120,13 +161,26 @@ public final class BertModel: Sendable {
     let h = config.hiddenSize
     var current = ws.hidden.0
     var spare = ws.hidden.1
-    try embeddings.apply(input, into: current.pointer)
-    var states: [[Float]] = keepHiddenStates ? [current.values] : []
+    /// A layer's output as a [batch, sequence, hidden] array.
+    func state(_ buffer: FloatBuffer) -> [Float] {
+      guard ws.rowTokens != nil else { return buffer.values }
+      return [Float](unsafeUninitializedCapacity: ws.tokens * h) { out, count in
+        padded(buffer.pointer, ws, into: out.baseAddress!)
+        count = ws.tokens * h
+      }
+    }
+    try embeddings.apply(input, rowTokens: ws.rowTokens, into: current.pointer)
+    var states: [[Float]] = keepHiddenStates ? [state(current)] : []
     for layer in layers {
       try layer.attention.apply(current.pointer, ws)
       try layer.feedForward.apply(ws.attention.pointer, into: spare.pointer, ws)
       swap(&current, &spare)
-      if keepHiddenStates { states.append(current.values) }
+      if keepHiddenStates { states.append(state(current)) }
+    }
+    if ws.rowTokens != nil {
+      // The pooler and the heads read the padded layout.
+      padded(current.pointer, ws, into: spare.pointer)
+      swap(&current, &spare)
     }
 
     var output = EncoderOutput(batch: input.batch, sequence: input.sequence, hiddenSize: h, hiddenStates: states,

@@ -8,8 +8,9 @@ struct Embeddings: Sendable {
   var hiddenSize: Int { word.shape[1] }
 
   /// Writes the embedding output of `input` (ids already range-checked) into `output`, [tokens, hidden]; rows
-  /// are spread over threads, each summed and normalised in one go.
-  func apply(_ input: EncoderInput, into output: UnsafeMutablePointer<Float>) throws(BERTError) {
+  /// are spread over threads, each summed and normalised in one go. With `rowTokens`, row r embeds token
+  /// `rowTokens[r]` of the padded input (the real tokens alone, ``Workspace/rowTokens``).
+  func apply(_ input: EncoderInput, rowTokens: [Int]? = nil, into output: UnsafeMutablePointer<Float>) throws(BERTError) {
     let h = hiddenSize
     let eps = Float(norm.eps)
     try word.withFloats { words throws(BERTError) in
@@ -19,9 +20,10 @@ struct Embeddings: Sendable {
             try norm.bias.withFloats { bias in
               input.inputIDs.withUnsafeBufferPointer { ids in
                 input.tokenTypeIDs.withUnsafeBufferPointer { tokenTypes in
-                  Parallel.forEach(input.batch * input.sequence, grain: LayerNorm.grain) { range in
-                    for t in range {
-                      let row = output + t * h
+                  Parallel.forEach(rowTokens?.count ?? input.batch * input.sequence, grain: LayerNorm.grain) { range in
+                    for r in range {
+                      let t = rowTokens?[r] ?? r
+                      let row = output + r * h
                       let w = words + ids[t] * h
                       let tt = types + tokenTypes[t] * h
                       let p = positions + (t % input.sequence) * h

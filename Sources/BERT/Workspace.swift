@@ -23,6 +23,22 @@ public final class Workspace {
   /// [batch, hidden].
   let pooled: FloatBuffer
 
+  /// One sequence's rows in the layers' [rows, hidden] buffers.
+  struct Segment {
+    /// Its first row.
+    var start: Int
+    /// Its tokens: the whole sequence, or only its real tokens when padding is skipped.
+    var length: Int
+  }
+
+  /// The rows the layers run over in this pass: `tokens`, or the real tokens alone when the batch is right-padded
+  /// (``BertModel/forward(_:workspace:keepHiddenStates:)`` decides).
+  var rows = 0
+  /// Each sequence's rows in this pass.
+  var segments: [Segment] = []
+  /// Row r of this pass holds token `rowTokens[r]` of the padded [batch, sequence] input; nil when rows = tokens.
+  var rowTokens: [Int]?
+
   /// Scratch for `batch` rows of `sequence` tokens of the model described by `config`.
   /// - Throws: ``BERTError`` `.badInput` when the sizes overflow or exceed what BLAS addresses (2³¹ − 1 elements
   ///   per matrix).

@@ -22,6 +22,9 @@ extension BertVerify {
     @Option(help: "Timed runs (after one warm-up run).")
     var runs = 10
 
+    @Option(help: ArgumentHelp("Real tokens of each sequence, comma-separated (one per sequence; the rest of each row is right padding, attention_mask 0); overrides --batch.", valueName: "n,n,…"))
+    var lengths: String?
+
     @Flag(help: "Time opening the canonical file instead: map it, validate the header and resolve every tensor by name (open_ms), and load the model ready to run (load_ms); median_ms is open_ms.")
     var openOnly = false
 
@@ -29,6 +32,18 @@ extension BertVerify {
       guard seq > 0 else { throw ValidationError("--seq must be positive") }
       guard batch > 0 else { throw ValidationError("--batch must be positive") }
       guard runs > 0 else { throw ValidationError("--runs must be positive") }
+      if let lengths {
+        let values = lengths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0.map { $0 > 0 && $0 <= seq } ?? false }) else {
+          throw ValidationError("--lengths must be positive integers ≤ --seq, comma-separated")
+        }
+      }
+    }
+
+    /// Real tokens per sequence: --lengths, else --seq for each of --batch sequences.
+    private var realLengths: [Int] {
+      lengths.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        ?? Array(repeating: seq, count: batch)
     }
 
     func run() throws {
@@ -46,9 +61,12 @@ extension BertVerify {
       let loadMs = milliseconds(since: loadStart)
       let config = bert.config
       // Deterministic ids spread over the vocabulary; [CLS]-like id 101 first when the vocabulary has it.
+      let real = realLengths
+      let batch = real.count
       let ids = (0..<(batch * seq)).map { t in t % seq == 0 ? min(101, config.vocabSize - 1) : (t &* 7919 &+ 1000) % config.vocabSize }
       let types = (0..<(batch * seq)).map { t in t % seq < seq / 2 ? 0 : min(1, config.typeVocabSize - 1) }
-      let input = try EncoderInput(batch: batch, sequence: seq, inputIDs: ids, tokenTypeIDs: types)
+      let mask = (0..<(batch * seq)).map { t in t % seq < real[t / seq] ? 1 : 0 }
+      let input = try EncoderInput(batch: batch, sequence: seq, inputIDs: ids, attentionMask: mask, tokenTypeIDs: types)
       let workspace = try bert.makeWorkspace(batch: batch, sequence: seq)
 
       _ = try bert.forward(input, workspace: workspace, keepHiddenStates: false)
@@ -62,11 +80,11 @@ extension BertVerify {
       let middle = median(times)
       print("model=\(model.model)")
       print("config=\(bert.summary)")
-      print("batch=\(batch) seq=\(seq) runs=\(runs) blas_threads=\(BLASInfo.threads)")
-      print("blas=\(BLASInfo.configuration)")
+      print("batch=\(batch) seq=\(seq) real_tokens=\(real.reduce(0, +)) runs=\(runs) blas_threads=\(BLASInfo.threads)")
+      print("blas=\(BLASInfo.configuration) gemm_kernel=\(BLASInfo.gemmKernel)")
       print(String(format: "load_ms=%.3f", loadMs))
       print(String(format: "min_ms=%.3f max_ms=%.3f", times.first!, times.last!))
-      print(String(format: "tokens_per_s=%.1f", Double(batch * seq) / (middle / 1000)))
+      print(String(format: "tokens_per_s=%.1f", Double(real.reduce(0, +)) / (middle / 1000)))
       print(String(format: "median_ms=%.3f", middle))
     }
 
