@@ -39,7 +39,7 @@ PY
 if ! pins_ok; then
   echo "bench: installing bench/requirements.txt into $venv" >&2
   [ -x "$python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check --extra-index-url https://download.pytorch.org/whl/cpu \
+  "$venv/bin/pip" install -q --disable-pip-version-check \
     -r "$root/bench/requirements.txt"
 fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2 CUDA_VISIBLE_DEVICES=""
