@@ -63,7 +63,7 @@ let package = Package(
     // MARK: - C code Swift cannot express (per-function target features), called from one Swift file
 
     .target(name: "CSHA256"),
-    .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3"])]),
+    .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
     // MARK: - Tests
 
@@ -71,7 +71,7 @@ let package = Package(
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ConvertTests", dependencies: ["Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "BERTTests", dependencies: ["BERT", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "BERTTests", dependencies: ["BERT", "CGEMM", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )

@@ -1,3 +1,4 @@
+import CGEMM
 import Foundation
 
 /// The `hidden_act` values of transformers' `ACT2FN` that the encoder runs, with the same formulas
@@ -80,7 +81,8 @@ public enum Activation: String, CaseIterable, Sendable {
     switch self {
     case .linear: return
     case .gelu, .geluPython:
-      VectorMath.map(values, count: count) { VectorMath.gelu($0) }
+      // The AVX-512 copy of VectorMath.gelu when the CPU has it (same bits), else the Swift one.
+      if cgemm_gelu_erf(values, count) == 0 { VectorMath.map(values, count: count) { VectorMath.gelu($0) } }
     default:
       for i in 0..<count { values[i] = self(values[i]) }
     }

@@ -1,3 +1,4 @@
+import CGEMM
 import Foundation
 import Testing
 import TestSupport
@@ -72,4 +73,30 @@ private final class Counter: @unchecked Sendable {
 extension SplitMix64 {
   /// A value in [-1, 1).
   mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+}
+
+@Suite("AVX-512 GELU")
+struct VectorGELUTests {
+  @Test("the C GELU gives the Swift VectorMath.gelu's bits for every value class and tail length")
+  func sameBits() throws {
+    var rng = SplitMix64(seed: 7)
+    var values: [Float] = [0, -0, 1, -1, 9, -9, 12.7, -12.7, 100, -100, .infinity, -.infinity, .nan,
+                           .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+    values += (0..<4000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }.filter { !$0.isNaN }
+    values += (0..<4000).map { _ in rng.nextFloat() * 12 }
+    for length in [values.count, 1, 15, 16, 17, 31] {
+      var fast = Array(values.prefix(length))
+      var swift = fast
+      let ran = fast.withUnsafeMutableBufferPointer { cgemm_gelu_erf($0.baseAddress!, $0.count) } == 1
+      guard ran else {
+        #expect(PackedWeight.kernel != "avx512f", "the AVX-512 GELU did not run on an AVX-512 CPU")
+        return
+      }
+      swift.withUnsafeMutableBufferPointer { VectorMath.map($0.baseAddress!, count: $0.count) { VectorMath.gelu($0) } }
+      for (i, (a, b)) in zip(fast, swift).enumerated() where a.bitPattern != b.bitPattern && !(a.isNaN && b.isNaN) {
+        Issue.record("GELU(\(values[i])) = \(a) in C, \(b) in Swift")
+        return
+      }
+    }
+  }
 }

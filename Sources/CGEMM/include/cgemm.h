@@ -22,6 +22,11 @@ void cgemm_pack_rows(const float *w, int first, int rows, int k, float *packed);
 /// n0 must be a multiple of 32; n1 ≤ the packed matrix's n.
 void cgemm_packed(int m, int n0, int n1, int k, const float *a, int lda, const float *packed, float *c, int ldc);
 
+/// GELU with the exact erf, in place on `count` floats, with AVX-512F: the same operations in the same order as
+/// the encoder's Swift `VectorMath.gelu` (Numerical Recipes' erfcc, Cephes' exp), so the same bits. Returns 0 and
+/// does nothing when the CPU lacks AVX-512F (the caller then runs the Swift version).
+int cgemm_gelu_erf(float *values, size_t count);
+
 /// The kernel this CPU runs: "avx512f", "avx2" or "generic".
 const char *cgemm_kernel_name(void);
 
