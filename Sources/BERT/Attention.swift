@@ -36,22 +36,28 @@ struct Attention: Sendable {
     let scaling = Float(1 / Double(d).squareRoot())
     let tasks = segments.count * heads
     let (scratch, maskBias, queue, stride) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks, ws.sequence * ws.sequence)
+    let (packedScratch, packedStride) = (ws.packedHead.pointer, ws.packedHeadStride)
     queue.reset(count: tasks)
     Parallel.perform(min(ws.threads, tasks)) { worker in
       let scores = scratch + worker * stride
+      let packed = packedScratch + worker * packedStride
       while let task = queue.take() {
         let (b, head) = task.quotientAndRemainder(dividingBy: heads)
         let segment = segments[b]
         let seq = segment.length
         let offset = segment.start * h + head * d
         let mask = maskBias + segment.start
-        // scores = Q_bh · K_bhᵀ · scaling, [seq, seq]; the head's columns are read in place with row stride `hidden`.
-        BLAS.gemm(m: seq, n: seq, k: d, alpha: scaling, a: q + offset, lda: h, b: k + offset, ldb: h, transposeB: true,
-                  beta: 0, c: scores, ldc: seq)
+        // scores = (Q_bh · K_bhᵀ) · scaling, [seq, seq], as torch multiplies the product; the head's columns are
+        // read with row stride `hidden`.
+        scores.update(repeating: 0, count: seq * seq)
+        PackedWeight.multiplyAdd(m: seq, n: seq, k: d, a: q + offset, lda: h, b: k + offset, ldb: h, transposed: false,
+                                 packed: packed, c: scores, ldc: seq)
+        VectorMath.scale(scores, count: seq * seq, by: scaling)
         for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
         // context_bh = P · V_bh, written into the head's columns of the context.
-        BLAS.gemm(m: seq, n: d, k: seq, a: scores, lda: seq, b: v + offset, ldb: h, transposeB: false,
-                  beta: 0, c: ctx + offset, ldc: h)
+        for i in 0..<seq { (ctx + offset + i * h).update(repeating: 0, count: d) }
+        PackedWeight.multiplyAdd(m: seq, n: d, k: seq, a: scores, lda: seq, b: v + offset, ldb: h, transposed: true,
+                                 packed: packed, c: ctx + offset, ldc: h)
       }
     }
 

@@ -55,6 +55,22 @@ final class PackedWeight: @unchecked Sendable {
                  storage.pointer, y, Int32(yStride))
   }
 
+  /// C += A · Bᵀ for a B the caller packs each time (attention's per-head products): `packed` must hold
+  /// ``scratchCount(n:k:)`` floats. `b` is [n, k] with rows `ldb` apart, or with `transposed` [k, n], giving C += A·B.
+  static func multiplyAdd(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          transposed: Bool, packed: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    precondition([m, n, k, lda, ldb, ldc].allSatisfy { $0 <= Int(Int32.max) }, "GEMM dimension exceeds Int32")
+    if transposed {
+      cgemm_pack_transposed(b, Int32(ldb), Int32(k), Int32(n), packed)
+    } else {
+      cgemm_pack_strided(b, Int32(ldb), Int32(n), Int32(k), packed)
+    }
+    cgemm_packed(Int32(m), 0, Int32(n), Int32(k), a, Int32(lda), packed, c, Int32(ldc))
+  }
+
+  /// Floats ``multiplyAdd(m:n:k:a:lda:b:ldb:transposed:packed:c:ldc:)`` packs B into.
+  static func scratchCount(n: Int, k: Int) -> Int { cgemm_packed_count(Int32(n), Int32(k)) }
+
   /// The micro-kernel this CPU runs (`avx512f`, `avx2`, `generic`), for benchmark output.
   static var kernel: String { String(cString: cgemm_kernel_name()) }
 }

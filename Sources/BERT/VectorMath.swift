@@ -105,6 +105,22 @@ enum VectorMath {
     }
   }
 
+  /// values *= factor, `count` of them.
+  @inline(__always)
+  static func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    let width = FloatVector.scalarCount
+    let f = FloatVector(repeating: factor)
+    var i = 0
+    while i + width <= count {
+      values.store(values.vector(at: i) * f, at: i)
+      i += width
+    }
+    while i < count {
+      values[i] *= factor
+      i += 1
+    }
+  }
+
   /// values += addend, `count` of them.
   @inline(__always)
   static func add(_ addend: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, count: Int) {

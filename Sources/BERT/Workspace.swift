@@ -14,6 +14,10 @@ public final class Workspace {
   let intermediate: FloatBuffer
   /// One [sequence, sequence] score matrix per attention worker thread.
   let scores: FloatBuffer
+  /// Per attention worker: room to pack one head's K or V for the GEMM kernel.
+  let packedHead: FloatBuffer
+  /// Floats of ``packedHead`` per worker.
+  let packedHeadStride: Int
   /// Threads for attention tasks and element-wise work (as many as OpenBLAS uses).
   let threads: Int
   /// Hands attention's (sequence, head) tasks to the workers.
@@ -69,6 +73,9 @@ public final class Workspace {
     intermediate = FloatBuffer(count: try product(tokens, config.intermediateSize))
     threads = BLAS.threads
     scores = FloatBuffer(count: try product(threads, sequence, sequence))
+    let headSize = config.hiddenSize / config.numAttentionHeads
+    packedHeadStride = max(PackedWeight.scratchCount(n: sequence, k: headSize), PackedWeight.scratchCount(n: headSize, k: sequence))
+    packedHead = FloatBuffer(count: try product(threads, packedHeadStride))
     maskBias = FloatBuffer(count: tokens)
     pooled = FloatBuffer(count: try product(batch, config.hiddenSize))
   }

@@ -17,6 +17,13 @@ size_t cgemm_packed_count(int n, int k);
 /// row `first` with row stride `k`. Packing a whole matrix is one call with first = 0, rows = n.
 void cgemm_pack_rows(const float *w, int first, int rows, int k, float *packed);
 
+/// Packs an [n, k] matrix whose rows are `ldw` floats apart (a head's slice of K in attention).
+void cgemm_pack_strided(const float *w, int ldw, int n, int k, float *packed);
+
+/// Packs the transpose of a [k, n] matrix B whose rows are `ldb` floats apart, i.e. W = Bᵀ [n, k], so that
+/// cgemm_packed computes A·B (attention's probabilities times a head's slice of V).
+void cgemm_pack_transposed(const float *b, int ldb, int k, int n, float *packed);
+
 /// C[i][j] += Σ_kk A[i][kk] · W[n0 + j][kk] for i < m, j < n1 − n0: the columns n0 ..< n1 of A·Wᵀ added onto C
 /// (which holds the bias), rows of A `lda` apart and rows of C `ldc` apart, C pointing at column n0 of row 0.
 /// n0 must be a multiple of 32; n1 ≤ the packed matrix's n.
