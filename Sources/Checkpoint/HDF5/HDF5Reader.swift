@@ -1,4 +1,5 @@
 import SafeTensors
+import Support
 
 /// Reads Keras HDF5 checkpoints (`tf_model.h5`, single and sharded) and names tensors as PyTorch does.
 ///
@@ -27,7 +28,7 @@ enum HDF5Reader {
     // Each tensor's first dataset, and every further dataset holding the same weight (appended in place: a
     // hostile file may list one weight a million times).
     var tensors: [(name: String, bytes: HDF5TensorBytes, copies: [String])] = []
-    var position: [String: Int] = [:]
+    var position: [UTF8Key: Int] = [:]  // names are bytes, not Swift strings
     for weight in weights {
       let mapping = TFNames.pytorchName(weight.variableName, hasModelScope: weight.hasModelScope)
       let dataset = try HDF5Dataset(file: file, path: weight.datasetPath)
@@ -37,7 +38,7 @@ enum HDF5Reader {
       }
       let bytes = HDF5TensorBytes(file: file, name: mapping.name, datasetPaths: [weight.datasetPath], dtype: dataset.dtype,
                                   storedShape: dataset.shape, transposed: mapping.transposes && dataset.shape.count == 2)
-      if let index = position[mapping.name] {
+      if let index = position[UTF8Key(mapping.name)] {
         let first = tensors[index].bytes
         guard first.dtype == bytes.dtype, first.storedShape == bytes.storedShape else {
           throw CheckpointError(.malformed, file: path, at: "dataset '\(weight.datasetPath)'",
@@ -50,7 +51,7 @@ enum HDF5Reader {
         }
         tensors[index].copies.append(weight.datasetPath)
       } else {
-        position[mapping.name] = tensors.count
+        position[UTF8Key(mapping.name)] = tensors.count
         tensors.append((mapping.name, bytes, []))
       }
     }

@@ -27,7 +27,7 @@ enum PyTorchReader {
   /// becomes a zero-copy slice of the mapping; any other is materialised when its bytes are asked for.
   static func tensors<Value>(
     _ pickle: Unpickler.Outcome<Value>, named: [(name: String, record: TensorRecord)],
-    records: [String: StoredRecord], path: String, byteSwap: Bool
+    records: [UTF8Key: StoredRecord], path: String, byteSwap: Bool
   ) throws(CheckpointError) -> [SourceTensor] {
     let storages = try StorageTable(pickle.storages, records: records, path: path)
     var tensors: [SourceTensor] = []
@@ -60,22 +60,22 @@ enum PyTorchReader {
 
 /// The storages a pickle named, each checked against the record that holds it.
 private struct StorageTable {
-  let records: [String: PyTorchReader.StoredRecord]
+  let records: [UTF8Key: PyTorchReader.StoredRecord]  // storage keys are bytes, as Python compares them
   /// Bytes each storage declares (elements × element size), never more than its record holds.
-  let declaredBytes: [String: Int]
+  let declaredBytes: [UTF8Key: Int]
   let path: String
 
-  init(_ storages: [StorageRef], records: [String: PyTorchReader.StoredRecord], path: String) throws(CheckpointError) {
-    var declared: [String: Int] = [:]
+  init(_ storages: [StorageRef], records: [UTF8Key: PyTorchReader.StoredRecord], path: String) throws(CheckpointError) {
+    var declared: [UTF8Key: Int] = [:]
     for storage in storages {
-      guard let record = records[storage.key] else {
+      guard let record = records[UTF8Key(storage.key)] else {
         throw CheckpointError(.malformed, file: path, at: "storage '\(storage.key)'", "the pickle names it but the file holds no such record")
       }
       guard let bytes = Checked.multiply(storage.count, storage.dtype.byteWidth), bytes <= record.byteCount else {
         throw CheckpointError(.outOfBounds, file: path, at: "storage '\(storage.key)'",
                               "declares \(storage.count) × \(storage.typeName) but its record holds \(record.byteCount) bytes")
       }
-      declared[storage.key] = bytes
+      declared[UTF8Key(storage.key)] = bytes
     }
     self.records = records
     self.declaredBytes = declared
@@ -85,7 +85,7 @@ private struct StorageTable {
   /// The checked layout of `record` in its storage, and where the storage's bytes are.
   func layout(of record: TensorRecord, at location: String) throws(CheckpointError) -> (TensorLayout, StorageSource) {
     let storage = record.storage
-    guard let source = records[storage.key]?.source, let declared = declaredBytes[storage.key] else {
+    guard let source = records[UTF8Key(storage.key)]?.source, let declared = declaredBytes[UTF8Key(storage.key)] else {
       throw CheckpointError(.malformed, file: path, at: location, "its storage '\(storage.key)' is not in the file")
     }
     var base = 0, available = declared

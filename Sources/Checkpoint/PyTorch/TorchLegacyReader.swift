@@ -46,15 +46,15 @@ enum TorchLegacyReader {
         return keys
       }
       // 6. Each storage: int64 LE element count, then the bytes.
-      let declared = Dictionary(objects.storages.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-      var records: [String: PyTorchReader.StoredRecord] = [:]
+      let declared = Dictionary(objects.storages.map { (UTF8Key($0.key), $0) }, uniquingKeysWith: { first, _ in first })
+      var records: [UTF8Key: PyTorchReader.StoredRecord] = [:]
       var cursor = keys.end
       for key in keys.value {
         let at = "byte \(cursor)"
-        guard let storage = declared[key] else {
+        guard let storage = declared[UTF8Key(key)] else {
           throw CheckpointError(.malformed, file: path, at: at, "storage '\(key)' is listed but no object uses it, so its element size is unknown")
         }
-        guard records[key] == nil else { throw CheckpointError(.malformed, file: path, at: at, "storage '\(key)' is listed twice") }
+        guard records[UTF8Key(key)] == nil else { throw CheckpointError(.malformed, file: path, at: at, "storage '\(key)' is listed twice") }
         guard let count = bytes.littleEndian(Int64.self, at: cursor) else {
           throw CheckpointError(.outOfBounds, file: path, at: at, "file ends before storage '\(key)'")
         }
@@ -65,7 +65,7 @@ enum TorchLegacyReader {
           throw CheckpointError(.outOfBounds, file: path, at: at,
                                 "storage '\(key)' claims \(count) × \(storage.typeName), past the end of the file (\(bytes.count) bytes)")
         }
-        records[key] = PyTorchReader.StoredRecord(source: .mapped(file, start..<end), byteCount: size)
+        records[UTF8Key(key)] = PyTorchReader.StoredRecord(source: .mapped(file, start..<end), byteCount: size)
         cursor = end
       }
       return try PyTorchReader.tensors(objects, named: objects.value, records: records, path: path, byteSwap: false)

@@ -1,4 +1,5 @@
 import SafeTensors
+import Support
 
 /// Reads a torch ≥ 1.6 checkpoint: a zip holding `<prefix>/data.pkl`, `<prefix>/byteorder` and one
 /// `<prefix>/data/<key>` record per storage.
@@ -17,7 +18,7 @@ enum TorchZipReader {
       throw CheckpointError(.malformed, file: path, "zip has no '<prefix>/…' entry, so it is not a torch archive")
     }
     let prefix = String(first.name[..<slash])
-    func record(_ name: String) -> ZipRecords.Record? { records[prefix + "/" + name] }
+    func record(_ name: String) -> ZipRecords.Record? { records[UTF8Key(prefix + "/" + name)] }  // zip names are bytes
 
     guard let pickle = record("data.pkl") else {
       throw CheckpointError(.malformed, file: path, "zip has no '\(prefix)/data.pkl' record (a TorchScript archive or not a torch checkpoint)")
@@ -31,7 +32,7 @@ enum TorchZipReader {
       }
     }
 
-    var stored: [String: PyTorchReader.StoredRecord] = [:]
+    var stored: [UTF8Key: PyTorchReader.StoredRecord] = [:]
     for storage in unpickled.storages {
       guard let data = record("data/" + storage.key) else { continue }  // reported as missing by PyTorchReader
       let source: StorageSource
@@ -40,7 +41,7 @@ enum TorchZipReader {
       } else {
         source = .deflated(path: path, entry: data.entry)
       }
-      stored[storage.key] = PyTorchReader.StoredRecord(source: source, byteCount: data.entry.size)
+      stored[UTF8Key(storage.key)] = PyTorchReader.StoredRecord(source: source, byteCount: data.entry.size)
     }
     return try PyTorchReader.tensors(unpickled, named: unpickled.value, records: stored, path: path, byteSwap: byteSwap)
   }

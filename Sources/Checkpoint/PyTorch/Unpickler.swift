@@ -1,4 +1,5 @@
 import SafeTensors
+import Support
 
 /// Bounds on what one pickle may build; exceeding one is refused with the limit named.
 struct UnpicklerLimits: Sendable {
@@ -69,7 +70,7 @@ private final class Machine {
   var memo: [Int: PickleValue] = [:]
   var containers: [PickleContainer] = []
   var storages: [StorageRef] = []
-  var storageIndex: [String: Int] = [:]
+  var storageIndex: [UTF8Key: Int] = [:]  // keys are bytes: Python compares str by code point
   var rebuilt: [(record: TensorRecord, location: String)] = []
   /// Where the opcode being executed starts.
   var opcodeStart = 0
@@ -327,13 +328,13 @@ private final class Machine {
     guard let items = id.tupleItems else { throw error(.malformed, "persistent id is \(id.kind), not a tuple") }
     let storage: StorageRef
     do { storage = try StorageRef(persistentID: items) } catch { throw self.error(error) }
-    if let index = storageIndex[storage.key] {
+    if let index = storageIndex[UTF8Key(storage.key)] {
       let known = storages[index]
       guard known.dtype == storage.dtype, known.count == storage.count else {
         throw error(.malformed, "storage '\(storage.key)' is named both as \(known.count) × \(known.typeName) and as \(storage.count) × \(storage.typeName)")
       }
     } else {
-      storageIndex[storage.key] = storages.count
+      storageIndex[UTF8Key(storage.key)] = storages.count
       storages.append(storage)
     }
     return .storage(storage)

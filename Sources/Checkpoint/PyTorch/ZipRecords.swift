@@ -14,19 +14,19 @@ enum ZipRecords {
   /// Locates every entry of `entries` (libzip's central directory) in `bytes` (the whole file).
   /// - Throws: ``CheckpointError`` `.malformed` when the directory or a local header is missing, out of the
   ///   file, or disagrees with libzip; `.unsupported` for an encrypted record or a method other than store/deflate.
-  static func locate(_ entries: [ZipArchive.Entry], in bytes: UnsafeRawBufferPointer, path: String) throws(CheckpointError) -> [String: Record] {
+  static func locate(_ entries: [ZipArchive.Entry], in bytes: UnsafeRawBufferPointer, path: String) throws(CheckpointError) -> [UTF8Key: Record] {
     let directory = try centralDirectory(bytes, path: path)
     guard directory.count == entries.count else {
       throw CheckpointError(.malformed, file: path, "central directory lists \(directory.count) entries, libzip \(entries.count)")
     }
-    var records: [String: Record] = [:]
+    var records: [UTF8Key: Record] = [:]  // zip entry names are bytes (café NFC and NFD are two records)
     for (entry, (name, headerOffset)) in zip(entries, directory) {
       let at = "zip record '\(entry.name)'"
       guard name == entry.name else {
         throw CheckpointError(.malformed, file: path, at: at, "central directory entry \(entry.index) is named '\(name)' when read directly")
       }
       guard !entry.encrypted else { throw CheckpointError(.unsupported, file: path, at: at, "the record is encrypted") }
-      guard records[entry.name] == nil else { throw CheckpointError(.malformed, file: path, at: at, "the name appears twice") }
+      guard records[UTF8Key(entry.name)] == nil else { throw CheckpointError(.malformed, file: path, at: at, "the name appears twice") }
       var record = Record(entry: entry)
       if entry.isStored {
         guard entry.compressedSize == entry.size else {
@@ -45,7 +45,7 @@ enum ZipRecords {
       } else {
         throw CheckpointError(.unsupported, file: path, at: at, "compression method \(entry.method) (only stored and deflated records are read)")
       }
-      records[entry.name] = record
+      records[UTF8Key(entry.name)] = record
     }
     return records
   }
