@@ -31,12 +31,37 @@ struct JSONTests {
     }
   }
 
-  @Test("refuses nesting deeper than 128 instead of overflowing the stack")
+  @Test("refuses the 128th nested array or object as serde_json does, instead of overflowing the stack")
   func depth() {
     let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
     #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(deep) }
-    let ok = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-    #expect(throws: Never.self) { try JSONValue.parse(ok) }
+    func nested(_ n: Int, _ inner: String = "") -> String {
+      String(repeating: "[", count: n) + inner + String(repeating: "]", count: n)
+    }
+    #expect(throws: Never.self) { try JSONValue.parse(nested(127)) }
+    #expect(throws: Never.self) { try JSONValue.parse(nested(127, "1")) }  // scalars do not count
+    #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(nested(128)) }
+  }
+
+  @Test("keys are bytes: NFC and NFD, K and the Kelvin sign are different keys; a repeated byte string is not")
+  func byteKeys() throws {
+    let value = try JSONValue.parse("{\"caf\u{E9}\":1,\"cafe\u{301}\":2,\"K\":3,\"\u{212A}\":4}")
+    #expect(value.objectValue?.count == 4)
+    #expect(value["cafe\u{301}"] == .number("2"))
+    #expect(value["\u{212A}"] == .number("4"))
+    #expect(value["K"] == .number("3"))
+    #expect(JSONValue.string("caf\u{E9}") != JSONValue.string("cafe\u{301}"))
+    #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(#"{"\u00e9":1,"é":2}"#) }
+    // Canonical text orders keys by UTF-8 bytes: "K" < "cafe\u0301" < "caf\u00e9" < Kelvin.
+    #expect(value.canonicalText == #"{"K":3,"cafe\u0301":2,"caf\u00e9":1,"\u212a":4}"#)
+  }
+
+  @Test("numbers beyond f64 are found anywhere (serde_json refuses them); 1e-400 and 0e400 are not beyond")
+  func outOfRange() throws {
+    #expect(try JSONValue.parse(#"{"a":[{"b":1e400}]}"#).hasNumberOutOfRange)
+    #expect(try JSONValue.parse("[" + "1" + String(repeating: "0", count: 400) + "]").hasNumberOutOfRange)
+    #expect(try JSONValue.parse("[-1e309]").hasNumberOutOfRange)
+    #expect(try !JSONValue.parse("[1e-400, 0e400, 1e308, 18446744073709551616]").hasNumberOutOfRange)
   }
 
   @Test("canonical text sorts keys, drops whitespace, escapes non-ASCII and normalises floats")
