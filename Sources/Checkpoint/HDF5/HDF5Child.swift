@@ -227,19 +227,45 @@ final class HDF5Child: @unchecked Sendable {
 
 // MARK: - The file and its datasets, as the Keras reader sees them
 
+/// A place for one live reader process: at most ``limit`` exist at once (a hostile index naming thousands of
+/// `.h5` shards must not start thousands of processes).
+final class HDF5ChildSlot: @unchecked Sendable {
+  static let limit = 64
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var live = 0
+
+  init(path: String) throws(CheckpointError) {
+    HDF5ChildSlot.lock.lock()
+    defer { HDF5ChildSlot.lock.unlock() }
+    guard HDF5ChildSlot.live < HDF5ChildSlot.limit else {
+      throw CheckpointError(.limitExceeded, file: path, "more than \(HDF5ChildSlot.limit) HDF5 files open at once")
+    }
+    HDF5ChildSlot.live += 1
+  }
+
+  deinit {
+    HDF5ChildSlot.lock.lock()
+    HDF5ChildSlot.live -= 1
+    HDF5ChildSlot.lock.unlock()
+  }
+}
+
 /// An HDF5 file opened read-only by its own sandboxed child; the child ends when the last reference (the file's
 /// tensors hold one) goes away.
 final class HDF5File: @unchecked Sendable {
   /// The path the file was opened from.
   let path: String
   let child: HDF5Child
+  private let slot: HDF5ChildSlot
   /// The file's size in bytes: no dataset can store more.
   var byteCount: Int { child.fileSize }
 
   /// Starts the child, which opens `path` read-only.
-  /// - Throws: ``CheckpointError`` naming the file, with libhdf5's reason (signature not found, truncated …).
+  /// - Throws: ``CheckpointError`` naming the file, with libhdf5's reason (signature not found, truncated …), or
+  ///   `.limitExceeded` when ``HDF5ChildSlot/limit`` files are open already.
   init(path: String) throws(CheckpointError) {
     self.path = path
+    slot = try HDF5ChildSlot(path: path)
     child = try HDF5Child(path: path)
   }
 
