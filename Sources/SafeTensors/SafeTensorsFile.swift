@@ -152,19 +152,20 @@ enum Header {
     return Parsed(length: length, metadata: metadata, entries: entries)
   }
 
-  /// Elements times bits per element, each product checked in 64 bits as the reference does with `usize`;
-  /// nil on overflow.
+  /// Elements times bits per element: elements first, dimension by dimension, then bits, each product checked,
+  /// as the reference does — in `Int`, not `usize`, so a running element count above `Int.max` (`[2^61, 4, 0]`
+  /// for F4, which the reference accepts as 0 elements) is refused too: every `shape.reduce(1, *)` downstream
+  /// stays in range (docs/FORMAT.md). nil on overflow.
   static func bitCount(_ dtype: DType, _ shape: [Int]) -> Int? {
-    var elements: UInt64 = 1
+    var elements = 1
     for dim in shape {
       guard dim >= 0 else { return nil }
-      let (product, overflow) = elements.multipliedReportingOverflow(by: UInt64(dim))
+      let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
       guard !overflow else { return nil }
       elements = product
     }
-    let (bits, overflow) = elements.multipliedReportingOverflow(by: UInt64(dtype.bitWidth))
-    guard !overflow, bits <= UInt64(Int.max) else { return nil }
-    return Int(bits)
+    let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bitWidth)
+    return overflow ? nil : bits
   }
 
   /// A JSON number as serde_json gives it to a `usize`: plain digits only (`-0`, `1.0` and `1e2` are floats to

@@ -111,92 +111,93 @@ runTestFault()
 // MARK: - Requests
 
 final class Server {
-let file: HDF5File
-var datasets: [UInt32: HDF5Dataset] = [:]
-var nextHandle: UInt32 = 1
-/// One block of rows at a time goes back; the parent asks for blocks of at most this many bytes.
-var block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 64)
+  let file: HDF5File
+  var datasets: [UInt32: HDF5Dataset] = [:]
+  var nextHandle: UInt32 = 1
+  /// One block of rows at a time goes back; the parent asks for blocks of at most this many bytes.
+  var block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 64)
 
-init(file: HDF5File) { self.file = file }
+  init(file: HDF5File) { self.file = file }
 
-func handle(_ op: HDF5Op, _ r: inout WireReader) throws(CheckpointError) -> [UInt8]? {
-  var w = WireWriter()
-  switch op {
-  case .objectKind:
-    guard let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
-    switch try file.objectKind(at: objectPath) {
-    case nil: w.u8(0)
-    case .group: w.u8(1)
-    case .dataset: w.u8(2)
-    case .other: w.u8(3)
+  func handle(_ op: HDF5Op, _ r: inout WireReader) throws(CheckpointError) -> [UInt8]? {
+    var w = WireWriter()
+    switch op {
+    case .objectKind:
+      guard let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
+      switch try file.objectKind(at: objectPath) {
+      case nil: w.u8(0)
+      case .group: w.u8(1)
+      case .dataset: w.u8(2)
+      case .other: w.u8(3)
+      }
+    case .hasAttribute:
+      guard let name = r.string(), let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
+      w.u8(try file.hasAttribute(name, on: objectPath) ? 1 : 0)
+    case .strings:
+      guard let name = r.string(), let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
+      let list = try file.strings(attribute: name, on: objectPath)
+      w.u32(UInt32(list.count))
+      for item in list { w.string(item) }
+    case .openDataset:
+      guard let datasetPath = r.string(), r.atEnd else { throw protocolError("bad request") }
+      guard datasets.count < HDF5WireLimits.maxOpenDatasets else {
+        throw CheckpointError(.limitExceeded, file: "", "more than \(HDF5WireLimits.maxOpenDatasets) datasets open at once")
+      }
+      let dataset = try HDF5Dataset(file: file, path: datasetPath)
+      let handle = nextHandle
+      nextHandle &+= 1
+      datasets[handle] = dataset
+      w.u32(handle)
+      w.string(dataset.dtype.rawValue)
+      w.u32(UInt32(dataset.shape.count))
+      for dim in dataset.shape { w.u64(UInt64(dim)) }
+    case .readRows:
+      guard let handle = r.u32(), let first = r.u64(), let count = r.u64(), r.atEnd, let dataset = datasets[handle] else {
+        throw protocolError("bad request")
+      }
+      let rows = dataset.shape.first ?? 1
+      guard first <= UInt64(rows), count <= UInt64(rows) - first else { throw protocolError("rows outside the dataset") }
+      let (bytes, overflow) = Int(count).multipliedReportingOverflow(by: dataset.rowBytes)
+      guard !overflow, bytes <= HDF5WireLimits.maxMessage else { throw protocolError("block too large") }
+      if block.count < bytes {
+        block.deallocate()
+        block = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
+      }
+      let destination = UnsafeMutableRawBufferPointer(rebasing: block[0..<bytes])
+      if dataset.shape.isEmpty {
+        try dataset.read(into: destination)
+      } else {
+        try dataset.read(rows: Int(first)..<Int(first + count), into: destination)
+      }
+      replyHeader(status: 0, length: bytes)
+      writeAll(UnsafeRawBufferPointer(destination))
+      return nil
+    case .closeDataset:
+      guard let handle = r.u32(), r.atEnd else { throw protocolError("bad request") }
+      datasets[handle] = nil
     }
-  case .hasAttribute:
-    guard let name = r.string(), let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
-    w.u8(try file.hasAttribute(name, on: objectPath) ? 1 : 0)
-  case .strings:
-    guard let name = r.string(), let objectPath = r.string(), r.atEnd else { throw protocolError("bad request") }
-    let list = try file.strings(attribute: name, on: objectPath)
-    w.u32(UInt32(list.count))
-    for item in list { w.string(item) }
-  case .openDataset:
-    guard let datasetPath = r.string(), r.atEnd else { throw protocolError("bad request") }
-    guard datasets.count < HDF5WireLimits.maxOpenDatasets else {
-      throw CheckpointError(.limitExceeded, file: "", "more than \(HDF5WireLimits.maxOpenDatasets) datasets open at once")
-    }
-    let dataset = try HDF5Dataset(file: file, path: datasetPath)
-    let handle = nextHandle
-    nextHandle &+= 1
-    datasets[handle] = dataset
-    w.u32(handle)
-    w.string(dataset.dtype.rawValue)
-    w.u32(UInt32(dataset.shape.count))
-    for dim in dataset.shape { w.u64(UInt64(dim)) }
-  case .readRows:
-    guard let handle = r.u32(), let first = r.u64(), let count = r.u64(), r.atEnd, let dataset = datasets[handle] else {
-      throw protocolError("bad request")
-    }
-    let rows = dataset.shape.first ?? 1
-    guard first <= UInt64(rows), count <= UInt64(rows) - first else { throw protocolError("rows outside the dataset") }
-    let (bytes, overflow) = Int(count).multipliedReportingOverflow(by: dataset.rowBytes)
-    guard !overflow, bytes <= HDF5WireLimits.maxMessage else { throw protocolError("block too large") }
-    if block.count < bytes {
-      block.deallocate()
-      block = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
-    }
-    let destination = UnsafeMutableRawBufferPointer(rebasing: block[0..<bytes])
-    if dataset.shape.isEmpty {
-      try dataset.read(into: destination)
-    } else {
-      try dataset.read(rows: Int(first)..<Int(first + count), into: destination)
-    }
-    replyHeader(status: 0, length: bytes)
-    writeAll(UnsafeRawBufferPointer(destination))
-    return nil
-  case .closeDataset:
-    guard let handle = r.u32(), r.atEnd else { throw protocolError("bad request") }
-    datasets[handle] = nil
+    return w.bytes
   }
-  return w.bytes
-}
 
-func run() {
-while let header = readExactly(5) {
-  var headerReader = WireReader(header)
-  let opByte = headerReader.u8()!
-  let length = Int(headerReader.u32()!)
-  guard length <= HDF5WireLimits.maxMessage, let payload = readExactly(length) else { exit(7) }
-  guard let op = HDF5Op(rawValue: opByte) else {
-    reply(protocolError("unknown request \(opByte)"))
-    continue
+  /// Answers requests until the parent closes the socket.
+  func run() {
+    while let header = readExactly(5) {
+      var headerReader = WireReader(header)
+      let opByte = headerReader.u8()!
+      let length = Int(headerReader.u32()!)
+      guard length <= HDF5WireLimits.maxMessage, let payload = readExactly(length) else { exit(7) }
+      guard let op = HDF5Op(rawValue: opByte) else {
+        reply(protocolError("unknown request \(opByte)"))
+        continue
+      }
+      var payloadReader = WireReader(payload)
+      do {
+        if let answer = try handle(op, &payloadReader) { reply(answer) }
+      } catch {
+        reply(error)
+      }
+    }
   }
-  var payloadReader = WireReader(payload)
-  do {
-    if let answer = try handle(op, &payloadReader) { reply(answer) }
-  } catch {
-    reply(error)
-  }
-}
-}
 }
 
 Server(file: file).run()

@@ -165,5 +165,8 @@ struct ReferenceDifferentialTests {
     // [2^62, 0] is 0 elements: 0 bytes, as the reference counts.
     #expect(Header.bitCount(.f32, [1 << 62, 0]) == 0)
     #expect(Header.bitCount(.f32, [1 << 62, 4, 0]) == nil)
+    // Found by fuzz-safetensors: the reference's usize takes 2^61 × 4 = 2^63, Int cannot; refused, not a trap
+    // in `shape.reduce(1, *)` later (golden/hostile/fuzz/safetensors/element-count-beyond-int-max.safetensors).
+    #expect(Header.bitCount(.f4, [1 << 61, 4, 0]) == nil)
   }
 }
