@@ -7,6 +7,8 @@ public final class MappedFile: @unchecked Sendable {
   /// The file's size in bytes.
   public let count: Int
   private let base: UnsafeRawPointer?
+  /// The identity of the file that was mapped, so a later read by path can tell it is still the same file.
+  private let identity: FileIdentity?
 
   /// Maps `path` read-only.
   /// - Throws: ``SafeTensorsError`` with code `.io` when the file cannot be opened, is not a regular file,
@@ -17,6 +19,7 @@ public final class MappedFile: @unchecked Sendable {
     defer { Syscalls.close(fd) }
     count = try Syscalls.regularFileSize(fd, path)
     base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
+    identity = Syscalls.identity(fd: fd).map { FileIdentity(device: $0.device, inode: $0.inode) }
   }
 
   deinit {
@@ -29,18 +32,33 @@ public final class MappedFile: @unchecked Sendable {
   }
 
   /// Calls `body` with consecutive chunks of at most `chunkBytes` bytes covering `range` (which must lie inside
-  /// the file), and after each chunk drops its pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
-  /// they stay in the page cache, and a later access maps them again).
+  /// the file as it was mapped), read with pread(2) into a buffer of this call — not through the mapping.
   ///
-  /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory then stays near
-  /// one chunk instead of growing to the size of the file, since every touched page of a mapping counts.
-  public func readOnce<E: Error>(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+  /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory stays near one
+  /// chunk instead of growing to the size of the file. And a file that another process truncates meanwhile
+  /// gives a short read, thrown as an error naming the file, where touching the mapping's pages past the new end
+  /// would kill the process with SIGBUS (docs/SECURITY.md).
+  /// - Throws: ``SafeTensorsError`` `.io` when the file was replaced or shrank since it was mapped, or what
+  ///   `body` throws.
+  public func readOnce(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     precondition(range.lowerBound >= 0 && range.upperBound <= count && chunkBytes > 0, "range outside the mapping")
+    guard !range.isEmpty else { return }
+    let fd = try Syscalls.openForReading(path)
+    defer { Syscalls.close(fd) }
+    guard let now = Syscalls.identity(fd: fd), identity == FileIdentity(device: now.device, inode: now.inode) else {
+      throw SafeTensorsError(.io, file: path, "was replaced by another file while it was read")
+    }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunkBytes, range.count), alignment: 64)
+    defer { buffer.deallocate() }
     var start = range.lowerBound
     while start < range.upperBound {
       let end = min(start + chunkBytes, range.upperBound)
-      try withUnsafeBytes(in: start..<end, body)
-      if let base { Syscalls.dropResidentPages(base + start, length: end - start) }
+      let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(end - start)])
+      let read = try Syscalls.readFully(fd, into: chunk, at: start, path)
+      guard read == chunk.count else {
+        throw SafeTensorsError(.io, file: path, "shrank while it was read: no bytes at offset \(start + read) (it had \(count) bytes when opened)")
+      }
+      try body(UnsafeRawBufferPointer(chunk))
       start = end
     }
   }
