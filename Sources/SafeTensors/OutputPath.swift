@@ -203,7 +203,8 @@ extension OutputPath {
         }
       } catch {
         for (target, kept) in done.reversed() {
-          if let kept { try? Syscalls.rename(kept, target) } else { Syscalls.unlink(target) }
+          // rename(2) between two links of one file does nothing, so the kept link is unlinked either way.
+          if let kept { try? Syscalls.rename(kept, target); Syscalls.unlink(kept) } else { Syscalls.unlink(target) }
         }
         throw error
       }
