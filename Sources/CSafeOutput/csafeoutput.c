@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -110,12 +111,18 @@ void csafeoutput_install_handlers(void) {
   sigaddset(&action.sa_mask, SIGTERM);
   sigaddset(&action.sa_mask, SIGHUP);
   const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+  sigset_t unblock;
+  sigemptyset(&unblock);
   for (int i = 0; i < 3; i++) {
     struct sigaction previous;
     // A signal the parent set to be ignored (nohup, a background job's SIGINT) stays ignored.
     if (sigaction(signals[i], NULL, &previous) == 0 && previous.sa_handler == SIG_IGN) continue;
     sigaction(signals[i], &action, NULL);
+    sigaddset(&unblock, signals[i]);
   }
+  // A process started from a thread that blocks signals (a dispatch worker spawning us) inherits that mask;
+  // the handled signals are unblocked so that they reach the handler at all.
+  pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 void csafeoutput_defer_signals(int on) {
