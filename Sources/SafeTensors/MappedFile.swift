@@ -7,8 +7,9 @@ public final class MappedFile: @unchecked Sendable {
   /// The file's size in bytes.
   public let count: Int
   private let base: UnsafeRawPointer?
-  /// The identity of the file that was mapped, so a later read by path can tell it is still the same file.
-  private let identity: FileIdentity?
+  /// The open file the mapping was made from, kept for copies the kernel makes without touching the mapping
+  /// (``SafeTensorsWriter/copy(from:sourcePath:offset:count:)``).
+  private let fd: Int32
 
   /// Maps `path` read-only.
   /// - Throws: ``SafeTensorsError`` with code `.io` when the file cannot be opened, is not a regular file,
@@ -16,15 +17,23 @@ public final class MappedFile: @unchecked Sendable {
   public init(path: String) throws(SafeTensorsError) {
     self.path = path
     let fd = try Syscalls.openForReading(path)
-    defer { Syscalls.close(fd) }
-    count = try Syscalls.regularFileSize(fd, path)
-    base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
-    identity = Syscalls.identity(fd: fd).map { FileIdentity(device: $0.device, inode: $0.inode) }
+    do throws(SafeTensorsError) {
+      count = try Syscalls.regularFileSize(fd, path)
+      base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
+    } catch {
+      Syscalls.close(fd)
+      throw error
+    }
+    self.fd = fd
   }
 
   deinit {
     if let base { Syscalls.unmap(base, length: count) }
+    Syscalls.close(fd)
   }
+
+  /// Calls `body` with the descriptor of the mapped file (the same file, whatever happened to its path since).
+  public func withDescriptor<R, E: Error>(_ body: (Int32) throws(E) -> R) throws(E) -> R { try body(fd) }
 
   /// Calls `body` with the whole file's bytes.
   public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
@@ -32,7 +41,8 @@ public final class MappedFile: @unchecked Sendable {
   }
 
   /// Calls `body` with consecutive chunks of at most `chunkBytes` bytes covering `range` (which must lie inside
-  /// the file as it was mapped), read with pread(2) into a buffer of this call — not through the mapping.
+  /// the file as it was mapped), read with pread(2) from the mapped file's descriptor into a buffer of this call —
+  /// not through the mapping.
   ///
   /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory stays near one
   /// chunk instead of growing to the size of the file. And a file that another process truncates meanwhile
@@ -43,11 +53,6 @@ public final class MappedFile: @unchecked Sendable {
   public func readOnce(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     precondition(range.lowerBound >= 0 && range.upperBound <= count && chunkBytes > 0, "range outside the mapping")
     guard !range.isEmpty else { return }
-    let fd = try Syscalls.openForReading(path)
-    defer { Syscalls.close(fd) }
-    guard let now = Syscalls.identity(fd: fd), identity == FileIdentity(device: now.device, inode: now.inode) else {
-      throw SafeTensorsError(.io, file: path, "was replaced by another file while it was read")
-    }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunkBytes, range.count), alignment: 64)
     defer { buffer.deallocate() }
     var start = range.lowerBound
