@@ -1,3 +1,4 @@
+import BERT
 import Foundation
 import SafeTensors
 import Testing
@@ -86,5 +87,23 @@ struct HostileGoldenTests {
     let lines = result.stderr.split(separator: "\n")
     #expect(lines.count == 1 && lines[0].hasPrefix("tokenizer mismatch"), "\(result.stderr)")
     #expect(!result.stderr.contains("\u{1B}") && result.stderr.contains(#"evil\nline \u001b[31mred"#), "\(result.stderr)")
+  }
+}
+
+/// A 32,000-token input (issue 17) is refused before any S×S buffer is allocated.
+@Suite("Long inputs")
+struct LongInputTests {
+  @Test("32,000 tokens: past max_position_embeddings for absolute positions, past Workspace.maxSequence for any model")
+  func longInput() throws {
+    let model = try BertModel.load(Fixtures.path("models/seqcls/safetensors"))
+    let start = ContinuousClock.now
+    let input = try EncoderInput(batch: 1, sequence: 32_000, inputIDs: Array(repeating: 2, count: 32_000))
+    #expect { _ = try model.forward(input) } throws: { "\($0)".contains("exceeds max_position_embeddings 64") }
+    #expect { _ = try model.makeWorkspace(batch: 1, sequence: 32_000) } throws: {
+      "\($0)".contains("sequence length 32000 is over the limit of \(Workspace.maxSequence) tokens")
+    }
+    #expect(throws: BERTError.self) { _ = try model.makeWorkspace(batch: 1, sequence: Workspace.maxSequence + 1) }
+    #expect((try? model.makeWorkspace(batch: 1, sequence: 512)) != nil)
+    #expect(ContinuousClock.now - start < .seconds(5))
   }
 }
