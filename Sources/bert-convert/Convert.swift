@@ -37,7 +37,7 @@ extension BertConvert {
     func run() throws {
       let start = ContinuousClock.now
       let progress: ConversionProgress? = stderrIsTerminal ? { Self.showProgress(done: $0, total: $1, tensor: $2) } : nil
-      let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force,
+      let report = try Conversion.run(source: options.resolvedSource(), output: output, dtype: dtype, from: options.from, force: force,
                                       shardSize: shardSize.flatMap(Conversion.parseSize), progress: progress)
       if stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
       for (tensor, count) in report.overflows {
