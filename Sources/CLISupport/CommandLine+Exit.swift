@@ -48,6 +48,10 @@ extension ParsableCommand {
   /// process and leaving its temporary file behind.
   public static func mainExitingWithContractCodes() {
     signal(SIGXFSZ, SIG_IGN)
+    if asksForRootHelp(Array(CommandLine.arguments.dropFirst())) {
+      print(helpIncludingDefaultSubcommand())
+      Foundation.exit(0)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -33,6 +33,7 @@ public enum Conversion {
                          from family: CheckpointFormat.Family? = nil, force: Bool = false,
                          shardSize: Int? = nil, progress: ConversionProgress? = nil) throws -> ConversionReport {
     let fm = FileManager.default
+    try checkOutputName(output)
     if fm.fileExists(atPath: output) && !force {
       throw ConvertError(.output, file: output, "already exists (use --force to replace it)")
     }
@@ -82,7 +83,7 @@ public enum Conversion {
       copies.append((resolved, staging + "/" + name))
     }
     do {
-      try AtomicFile.write(Array((plan.config.canonicalJSON + "\n").utf8), to: staging + "/config.json")
+      try AtomicFile.write(Array(plan.config.fileText.utf8), to: staging + "/config.json")
       for (from, to) in copies {
         try fm.copyItem(atPath: from, toPath: to)
       }
