@@ -66,7 +66,7 @@ install: setup
 	$(SWIFT) build $(INSTALL_BUILD_FLAGS) --product generate-manual
 	$(MAKE) install-files BUILD_DIR="$$($(SWIFT) build $(INSTALL_BUILD_FLAGS) --show-bin-path)"
 
-# Installs the tools already built in BUILD_DIR (with BUILD_DIR/generate-manual-tool for the man pages).
+# Installs the tools already built in BUILD_DIR (with BUILD_DIR/generate-manual for the man pages).
 install-files:
 	$(INSTALL_ENV) BUILD_DIR="$(BUILD_DIR)" ./scripts/install.sh install
 

@@ -3,7 +3,7 @@
 # fish completions, under DESTDIR + PREFIX. Uninstall removes exactly the files install writes (the same list),
 # and nothing else.
 #
-#   install.sh install    BUILD_DIR=… (binaries, and generate-manual-tool for the man pages) PREFIX=… [DESTDIR=…]
+#   install.sh install    BUILD_DIR=… (binaries, and generate-manual for the man pages) PREFIX=… [DESTDIR=…]
 #   install.sh uninstall  PREFIX=… [DESTDIR=…]
 #   install.sh list       the installed paths, one a line
 set -euo pipefail
@@ -30,7 +30,7 @@ case "$action" in
 list) list ;;
 install)
   : "${BUILD_DIR:?BUILD_DIR is the directory holding the built tools}"
-  generator="${GENERATE_MANUAL:-$BUILD_DIR/generate-manual-tool}"
+  generator="${GENERATE_MANUAL:-$BUILD_DIR/generate-manual}"
   [ -x "$generator" ] || { echo "install: $generator missing (swift build --product generate-manual builds it)" >&2; exit 2; }
   for tool in $TOOLS; do
     [ -x "$BUILD_DIR/$tool" ] || { echo "install: $BUILD_DIR/$tool missing (build it first)" >&2; exit 2; }

@@ -6,7 +6,7 @@ import TestSupport
 /// script `make install` runs after its release build, which is too slow to repeat inside the tests.
 @Suite("make install")
 struct InstallTests {
-  static let generator = Binaries.path("generate-manual-tool")
+  static let generator = Binaries.path("generate-manual")
 
   /// Every file under `directory`, relative to it, sorted.
   static func files(under directory: String) -> [String] {
