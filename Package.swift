@@ -80,6 +80,6 @@ let package = Package(
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ConvertTests", dependencies: ["Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "BERTTests", dependencies: ["BERT", "CGEMM", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["CLISupport", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )

@@ -44,7 +44,8 @@ extension BertVerify {
       }
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       if let text { return try TextRun(model: model, text: text, pair: textPair).run() }
       guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
       let reference = try Golden(path: goldenPath)
