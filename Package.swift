@@ -51,7 +51,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["BERT", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["BERT", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)
