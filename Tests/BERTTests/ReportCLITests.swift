@@ -3,39 +3,39 @@ import Testing
 import TestSupport
 @testable import BERT
 
+/// Parses `path` with Python's xml.etree and prints one line per testcase: name, then `failure:<message>`,
+/// `skipped` or `ok`; the first line holds the root tag and its counts.
+func parseJUnit(_ path: String) throws -> [String] {
+  let script = """
+    import sys, xml.etree.ElementTree as ET
+    root = ET.parse(sys.argv[1]).getroot()
+    suites = root.findall("testsuite")
+    cases = [c for s in suites for c in s.findall("testcase")]
+    failed = [c for c in cases if c.find("failure") is not None]
+    skipped = [c for c in cases if c.find("skipped") is not None]
+    assert int(root.get("tests")) == len(cases) and int(root.get("failures")) == len(failed), root.attrib
+    assert int(root.get("skipped")) == len(skipped)
+    for s in suites:
+        assert int(s.get("tests")) == len(s.findall("testcase")), s.attrib
+        for key in ("name", "tests", "failures", "errors", "time", "timestamp", "hostname", "id", "package"):
+            assert s.get(key) is not None, key
+        assert s.find("properties") is not None and s.find("system-out") is not None and s.find("system-err") is not None
+    print(root.tag, root.get("tests"), root.get("failures"), root.get("skipped"))
+    for c in cases:
+        f = c.find("failure")
+        print(c.get("name"), "failure:" + f.get("type") + ":" + f.get("message") if f is not None else
+              "skipped" if c.find("skipped") is not None else "ok")
+    """
+  let result = try run(Python.executable, ["-c", script, path])
+  try #require(result.status == 0, "JUnit XML does not parse: \(result.stderr)")
+  return result.stdout.split(separator: "\n").map(String.init)
+}
+
 /// `bert-verify --junit` and `--json -` (docs/REPORT.md): what a CI job reads.
 @Suite("bert-verify reports")
 struct ReportCLITests {
   let tool = Binaries.path("bert-verify")
   let seqcls = Fixtures.path("models/seqcls/safetensors")
-
-  /// Parses `path` with Python's xml.etree and prints one line per testcase: name, then `failure:<message>`,
-  /// `skipped` or `ok`; the first line holds the root tag and its counts.
-  func parseJUnit(_ path: String) throws -> [String] {
-    let script = """
-      import sys, xml.etree.ElementTree as ET
-      root = ET.parse(sys.argv[1]).getroot()
-      suites = root.findall("testsuite")
-      cases = [c for s in suites for c in s.findall("testcase")]
-      failed = [c for c in cases if c.find("failure") is not None]
-      skipped = [c for c in cases if c.find("skipped") is not None]
-      assert int(root.get("tests")) == len(cases) and int(root.get("failures")) == len(failed), root.attrib
-      assert int(root.get("skipped")) == len(skipped)
-      for s in suites:
-          assert int(s.get("tests")) == len(s.findall("testcase")), s.attrib
-          for key in ("name", "tests", "failures", "errors", "time", "timestamp", "hostname", "id", "package"):
-              assert s.get(key) is not None, key
-          assert s.find("properties") is not None and s.find("system-out") is not None and s.find("system-err") is not None
-      print(root.tag, root.get("tests"), root.get("failures"), root.get("skipped"))
-      for c in cases:
-          f = c.find("failure")
-          print(c.get("name"), "failure:" + f.get("type") + ":" + f.get("message") if f is not None else
-                "skipped" if c.find("skipped") is not None else "ok")
-      """
-    let result = try run(Python.executable, ["-c", script, path])
-    try #require(result.status == 0, "JUnit XML does not parse: \(result.stderr)")
-    return result.stdout.split(separator: "\n").map(String.init)
-  }
 
   @Test("--junit on a passing run: testsuites with one testcase per output and one for tokenization, all ok")
   func junitPasses() throws {
