@@ -7,7 +7,8 @@ enum GoldenReferenceScript {
 # model directory, the tokenizer directory, the texts, the tolerances and the output path. Writes one golden
 # (safetensors, docs/GOLDEN.md format) and prints one JSON line describing it. Any failure: one line on stderr
 # starting "error: ", exit 2; exit 3 when transformers cannot load the weights directory as it is (bert-verify
-# then converts the checkpoint with its own converter and asks again).
+# then converts the checkpoint with its own converter and asks again). Keras .h5 weights are read with h5py and
+# mapped by transformers' own TF 2.0 -> PyTorch names, without TensorFlow.
 #
 # The model is untrusted: nothing is unpickled except through torch.load(weights_only=True), no remote code is
 # trusted, nothing is downloaded, and a modules.json may only name sentence_transformers classes.
@@ -84,6 +85,55 @@ def load_model(weights_dir, cls):
     bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
     if bad:
         fail(f"transformers loads {weights_dir} with {json.dumps({k: sorted(map(str, v))[:5] for k, v in bad.items()})}", code=3)
+    return model.to(torch.float32).eval()
+
+
+def h5_model(weights_dir, cls, config):
+    """The Keras .h5 weights (tf_model.h5, or the shards of tf_model.h5.index.json) read with h5py as Keras lays
+    them out, mapped onto the PyTorch class by transformers' own TF 2.0 -> PyTorch name mapping; no TensorFlow."""
+    try:
+        import h5py
+        from transformers.modeling_tf_pytorch_utils import (convert_tf_weight_name_to_pt_weight_name,
+                                                            load_tf2_state_dict_in_pytorch_model)
+    except ImportError as e:
+        fail(f"reading Keras .h5 weights needs {e.name}", code=3)
+
+    def decode(name):
+        return name.decode("utf-8") if isinstance(name, bytes) else str(name)
+
+    weights = {}
+    try:
+        index = os.path.join(weights_dir, "tf_model.h5.index.json")
+        if os.path.exists(index):  # shards: flat dataset paths, the model-name level dropped
+            with open(index, encoding="utf-8") as f:
+                shards = sorted(set(json.load(f)["weight_map"].values()))
+            for shard in shards:
+                if os.path.basename(shard) != shard:
+                    fail(f"{index} names shard {shard!r} outside its directory")
+                with h5py.File(os.path.join(weights_dir, shard), "r") as f:
+                    for name in f.attrs["layer_names"]:
+                        weights["model/" + decode(name)] = np.asarray(f[decode(name)][()], dtype=np.float32)
+        else:  # one file: layer groups listing their weights' full TF names
+            with h5py.File(os.path.join(weights_dir, "tf_model.h5"), "r") as f:
+                for layer in f.attrs["layer_names"]:
+                    group = f[decode(layer)]
+                    for name in group.attrs.get("weight_names", []):
+                        weights[decode(name)] = np.asarray(group[decode(name)][()], dtype=np.float32)
+    except (OSError, KeyError, ValueError) as e:
+        fail(f"cannot read the Keras weights in {weights_dir}: {type(e).__name__}: {e}", code=3)
+
+    torch.manual_seed(0)
+    model = cls._from_config(config, attn_implementation="eager", dtype=torch.float32)
+    model, info = load_tf2_state_dict_in_pytorch_model(model, weights, allow_missing_keys=True, output_loading_info=True)
+    model.tie_weights()
+    tied = set(getattr(model, "_tied_weights_keys", None) or [])
+    missing = [k for k in info["missing_keys"] if not any(k == t or k.endswith("." + t) for t in tied)]
+    names = set(dict(model.named_parameters(remove_duplicate=False))) | set(dict(model.named_buffers()))
+    prefix = "" if any(n.startswith(model.base_model_prefix) for n in names) else model.base_model_prefix + "."
+    unused = [n for n, w in weights.items()
+              if convert_tf_weight_name_to_pt_weight_name(n, start_prefix_to_remove=prefix, tf_weight_shape=w.shape)[0] not in names]
+    if missing or unused:
+        fail(f"the Keras weights in {weights_dir} do not fit {cls.__name__}: missing {missing[:5]}, unused {unused[:5]}", code=3)
     return model.to(torch.float32).eval()
 
 
@@ -175,7 +225,7 @@ def main():
     limit = tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else config.max_position_embeddings
     enc = encode(tokenizer, texts, min(limit, getattr(config, "max_position_embeddings", limit)))
 
-    model = load_model(weights_dir, cls)
+    model = h5_model(weights_dir, cls, config) if req.get("keras") else load_model(weights_dir, cls)
     base = model.base_model
     out = dict((k, enc[k]) for k in INPUTS)
     o = base(**enc, output_hidden_states=True, return_dict=True)

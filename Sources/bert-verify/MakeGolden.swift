@@ -18,8 +18,8 @@ extension BertVerify {
         config.json's architectures in float32 with eager attention (and through sentence-transformers when the
         model directory has a modules.json), in Python: $\(ReferencePython.environmentVariable) if set, else a
         pinned virtualenv created on first use in ~/.cache/bertweights/reference-venv ($XDG_CACHE_HOME respected).
-        A Keras .h5, a single canonical file, or a checkpoint transformers cannot load as it is, is first converted
-        by this tool's converter (the golden's metadata says so). Check the model later with
+        A Keras .h5 is read with h5py and mapped by transformers' TF → PyTorch names; a single file, or a checkpoint
+        transformers cannot load as it is, is first converted by this tool's converter (the golden's metadata says so). Check the model later with
         bert-verify MODEL --golden GOLDEN. docs/GOLDEN.md describes the file.
         """)
 
@@ -153,7 +153,9 @@ extension BertVerify {
         if checkpoint.format.family != .tf {
           return (model.model, "loaded by transformers from the \(checkpoint.format.rawValue) checkpoint as it is")
         }
-        return try convertedWeights(work: work, reason: "transformers 4.57 cannot load Keras .h5 weights into PyTorch")
+        // transformers 4.57's from_pretrained(from_tf=True) leaves parameters on the meta device: the script
+        // reads the .h5 with h5py and maps the names with transformers' TF → PyTorch mapping instead.
+        return (model.model, "read from the Keras .h5 checkpoint with h5py and mapped onto PyTorch by transformers' TF 2.0 → PyTorch names (no TensorFlow)")
       }
       return try convertedWeights(work: work, reason: "transformers loads model directories, not single files")
     }
@@ -183,6 +185,7 @@ extension BertVerify {
         ("output", .string(staging)),
         ("tool", .string("bert-verify \(BertVerify.configuration.version)")),
         ("weights_note", .string(note)),
+        ("keras", .bool(weights == model.model && (try? Checkpoint.open(model.model, from: model.from).format.family) == .tf)),
       ])
       let requestPath = work + "/request.json"
       try request.canonicalText.write(toFile: requestPath, atomically: false, encoding: .utf8)

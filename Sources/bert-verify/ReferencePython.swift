@@ -13,8 +13,8 @@ struct ReferenceError: Error, CustomStringConvertible {
 enum ReferencePython {
   static let environmentVariable = "BERTWEIGHTS_REFERENCE_PYTHON"
 
-  /// golden/requirements.txt without TensorFlow (a Keras .h5 is converted by our converter first), plus
-  /// sentence-transformers for models with a modules.json. The venv is rebuilt when these change.
+  /// golden/requirements.txt without TensorFlow (a Keras .h5 is read with h5py), plus sentence-transformers for
+  /// models with a modules.json. The venv is rebuilt when these change.
   static let requirements = """
     torch==2.13.0+cpu
     transformers==4.57.6
@@ -22,6 +22,7 @@ enum ReferencePython {
     huggingface-hub==0.36.2
     sentence-transformers==5.7.0
     safetensors==0.8.0
+    h5py==3.16.0
     numpy==2.4.6
 
     """
