@@ -52,7 +52,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["BERT", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["BERT", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // The only process that runs libhdf5: a child of either tool under a seccomp filter (docs/SECURITY.md).
