@@ -70,6 +70,19 @@ struct HDF5SandboxTests {
     expectOneLine(try convert(fault: "memory").0, "exit status 4")
   }
 
+  @Test("a file on which libhdf5 itself loops (found by fuzz-hdf5) ends at the timeout: one line, exit 2")
+  func libhdf5Loops() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("tf_model.h5")
+    try FileManager.default.copyItem(atPath: Fixtures.path("hostile/fuzz/hdf5/libhdf5-loops.h5"), toPath: path)
+    let start = Date()
+    let result = try run(Binaries.path("bert-convert"), ["inspect", path], environment: ["BERTWEIGHTS_HDF5_TIMEOUT": "2"])
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n", omittingEmptySubsequences: false).count == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("libhdf5 failed reading \(path): no answer within 2 s"), "\(result.stderr)")
+    #expect(Date().timeIntervalSince(start) < 60)
+  }
+
   @Test("a missing reader binary is one line naming the file")
   func missingReader() throws {
     let (result, _) = try convert(fault: nil, extra: ["BERTWEIGHTS_HDF5_READER": "/nonexistent/bert-hdf5-reader"])
