@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Tokenizers of BERT's relatives, with HF's ids and offsets over the WordPiece corpus (golden/tokenizer/KIND/).
+
+For each KIND:
+  mpnet/     WordPiece with MPNet's special tokens (<s> </s> <pad> <mask>, [UNK]) and post-processor, as
+             MPNetTokenizerFast writes it
+  roberta/   byte-level BPE (ByteLevel pre-tokenizer, merges, RobertaProcessing with trim_offsets), as
+             RobertaTokenizerFast writes it
+  xlmr/      Unigram with the Precompiled (sentencepiece nmt_nfkc) normalizer and Metaspace, as
+             XLMRobertaTokenizerFast writes it
+the directory holds tokenizer.json, tokenizer_config.json and special_tokens_map.json saved by transformers'
+`save_pretrained`, and expected.jsonl: one line per chosen corpus record, `[corpus index, packed]` from
+`tokenizer(a, b, truncation=True[, max_length=n], return_offsets_mapping=True)`: `packed` is make_offsets.py's
+`pack` of the integers `id, start - previous end, end - start` for each token in order (offsets delta-coded as
+in make_offsets.py). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+corpus texts themselves (WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
+which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
+texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
+LONG_TRUNCATED: over 2,000 records, 200 of them pairs, with every hard class of the corpus.
+
+Run with the golden venv (tokenizers 0.22.2, transformers 4.57.6, sentencepiece):
+    python golden/tokenizer/make_families.py [KIND...]
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from make_offsets import delta_code, pack, unpack  # noqa: E402
+
+LONG = 80
+LONG_TRUNCATED = 1200
+VOCAB = 1000
+
+
+def records() -> list[dict]:
+    return [json.loads(line) for line in (HERE / "corpus.jsonl").read_bytes().split(b"\n") if line]
+
+
+def chosen(recs) -> list[int]:
+    def size(r):
+        return len(r["a"]) + len(r.get("b", ""))
+    return [i for i, r in enumerate(recs)
+            if size(r) <= LONG or ("b" in r and size(r) <= 2 * LONG) or ("max_length" in r and size(r) <= LONG_TRUNCATED)]
+
+
+def training_text(recs) -> list[str]:
+    # Every corpus text, in order: deterministic, and it covers every script the corpus tests.
+    return [r["a"] for r in recs] + [r["b"] for r in recs if "b" in r]
+
+
+def write_expected(tok, out: Path, recs) -> None:
+    lines = []
+    for i in chosen(recs):
+        r = recs[i]
+        kwargs = {"truncation": True, "return_offsets_mapping": True}
+        if "max_length" in r:
+            kwargs["max_length"] = r["max_length"]
+        enc = tok(r["a"], r.get("b"), **kwargs)
+        values = []
+        for token, delta in zip(enc["input_ids"], zip(*[iter(delta_code(enc["offset_mapping"]))] * 2)):
+            values += [token, *delta]
+        assert unpack(pack(values)) == values
+        lines.append(json.dumps([i, pack(values)], separators=(",", ":")))
+    (out / "expected.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+    print(f"  {out.name}: {len(lines)} records, {(out / 'expected.jsonl').stat().st_size / 1e3:.0f} kB", file=sys.stderr)
+
+
+def reset(kind: str) -> Path:
+    out = HERE / kind
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir()
+    return out
+
+
+def keep_only(out: Path, names=("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) -> None:
+    for p in out.iterdir():
+        if p.name not in names and p.name != "expected.jsonl":
+            p.unlink()
+    # transformers writes tokenizer.json indented; the same JSON without indentation is half the size.
+    path = out / "tokenizer.json"
+    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), ensure_ascii=False, separators=(",", ":")) + "\n",
+                    encoding="utf-8", newline="\n")
+
+
+def mpnet(recs) -> None:
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import MPNetTokenizerFast
+    out = reset("mpnet")
+    trainer = BertWordPieceTokenizer(lowercase=True)
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "[UNK]", "<mask>"]
+    trainer.train_from_iterator(training_text(recs), vocab_size=VOCAB, special_tokens=specials, show_progress=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer.save_model(tmp)
+        tok = MPNetTokenizerFast(vocab_file=str(Path(tmp) / "vocab.txt"), do_lower_case=True, model_max_length=512)
+        tok.save_pretrained(out)
+    keep_only(out)
+    tok = MPNetTokenizerFast.from_pretrained(out)
+    write_expected(tok, out, recs)
+
+
+def roberta(recs) -> None:
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import RobertaTokenizerFast
+    out = reset("roberta")
+    trainer = ByteLevelBPETokenizer()
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    trainer.train_from_iterator(training_text(recs), vocab_size=VOCAB, min_frequency=2, special_tokens=specials,
+                                show_progress=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer.save_model(tmp)
+        tok = RobertaTokenizerFast(vocab_file=str(Path(tmp) / "vocab.json"), merges_file=str(Path(tmp) / "merges.txt"),
+                                   model_max_length=512)
+        tok.save_pretrained(out)
+    keep_only(out)
+    tok = RobertaTokenizerFast.from_pretrained(out)
+    write_expected(tok, out, recs)
+
+
+def xlmr(recs) -> None:
+    import sentencepiece as spm
+    from transformers import XLMRobertaTokenizer, XLMRobertaTokenizerFast
+    out = reset("xlmr")
+    with tempfile.TemporaryDirectory() as tmp:
+        text = Path(tmp) / "train.txt"
+        text.write_text("\n".join(t.replace("\n", " ") for t in training_text(recs) if t.strip()), encoding="utf-8")
+        spm.SentencePieceTrainer.train(
+            input=str(text), model_prefix=str(Path(tmp) / "spm"), vocab_size=3 * VOCAB, model_type="unigram",
+            character_coverage=0.98, normalization_rule_name="nmt_nfkc", seed_sentencepiece_size=100000,
+            num_threads=1, minloglevel=2, max_sentence_length=100000, shuffle_input_sentence=False)
+        slow = XLMRobertaTokenizer(vocab_file=str(Path(tmp) / "spm.model"), model_max_length=512)
+        tok = XLMRobertaTokenizerFast(vocab_file=str(Path(tmp) / "spm.model"), model_max_length=512, from_slow=True)
+        tok.save_pretrained(out)
+    keep_only(out)
+    tok = XLMRobertaTokenizerFast.from_pretrained(out)
+    write_expected(tok, out, recs)
+
+
+def main() -> None:
+    recs = records()
+    kinds = sys.argv[1:] or ["mpnet", "roberta", "xlmr"]
+    for kind in kinds:
+        {"mpnet": mpnet, "roberta": roberta, "xlmr": xlmr}[kind](recs)
+
+
+if __name__ == "__main__":
+    main()
