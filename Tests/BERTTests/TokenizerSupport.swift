@@ -46,7 +46,7 @@ enum TokenizerGolden {
   static func offsets(_ name: String) -> [[TokenSpan]] {
     var rows: [[TokenSpan]] = []
     let uncased = name == "uncased" ? [] : offsets("uncased")
-    for (i, object) in lines("offsets-\(name).jsonl").enumerated() {
+    for (i, object) in lines("offsets-\(name).jsonl.zlib").enumerated() {
       if let packed = object as? String {
         rows.append(decodeOffsets(unpack(packed)))
       } else if let row = object as? [Any], let packed = row.last as? String {
@@ -82,7 +82,7 @@ enum TokenizerGolden {
   /// golden/tokenizer/KIND/expected.jsonl (make_families.py): the corpus records chosen for that tokenizer,
   /// each with HF's ids and offsets.
   static func family(_ kind: String) -> [(record: Record, ids: [Int], offsets: [TokenSpan])] {
-    lines(kind + "/expected.jsonl").map { object in
+    lines(kind + "/expected.jsonl.zlib").map { object in
       let row = object as! [Any]
       let values = unpack(row[1] as! String)
       var ids: [Int] = []
@@ -162,7 +162,8 @@ enum TokenizerGolden {
 
   private static func lines(_ name: String) -> [Any] {
     // Lines end at the byte \n only: the texts hold raw U+2028, U+0085… that other line splitters honour.
-    let data = FileManager.default.contents(atPath: directory + "/" + name)!
+    var data = FileManager.default.contents(atPath: directory + "/" + name) ?? Data()
+    if name.hasSuffix(".zlib") { data = Data(try! Inflate.zlib([UInt8](data))) }
     return data.split(separator: UInt8(ascii: "\n")).map { try! JSONSerialization.jsonObject(with: Data($0), options: .fragmentsAllowed) }
   }
 

@@ -9,7 +9,7 @@ For each KIND:
   xlmr/      Unigram with the Precompiled (sentencepiece nmt_nfkc) normalizer and Metaspace, as
              XLMRobertaTokenizerFast writes it
 the directory holds tokenizer.json, tokenizer_config.json and special_tokens_map.json saved by transformers'
-`save_pretrained`, and expected.jsonl: one line per chosen corpus record, `[corpus index, packed]` from
+`save_pretrained`, and expected.jsonl.zlib (compressed with zlib at level 9): one line per chosen corpus record, `[corpus index, packed]` from
 `tokenizer(a, b, truncation=True[, max_length=n], return_offsets_mapping=True)`: `packed` is make_offsets.py's
 `pack` of the integers `id, start - previous end, end - start` for each token in order (offsets delta-coded as
 in make_offsets.py). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
@@ -35,7 +35,7 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_offsets import delta_code, pack, unpack  # noqa: E402
+from make_offsets import delta_code, pack, unpack, write_compressed  # noqa: E402
 
 LONG = 80
 LONG_TRUNCATED = 1200
@@ -71,8 +71,8 @@ def write_expected(tok, out: Path, recs) -> None:
             values += [token, *delta]
         assert unpack(pack(values)) == values
         lines.append(json.dumps([i, pack(values)], separators=(",", ":")))
-    (out / "expected.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
-    print(f"  {out.name}: {len(lines)} records, {(out / 'expected.jsonl').stat().st_size / 1e3:.0f} kB", file=sys.stderr)
+    write_compressed(out / "expected.jsonl.zlib", "\n".join(lines) + "\n")
+    print(f"  {out.name}: {len(lines)} records, {(out / 'expected.jsonl.zlib').stat().st_size / 1e3:.0f} kB", file=sys.stderr)
 
 
 def reset(kind: str) -> Path:
@@ -85,7 +85,7 @@ def reset(kind: str) -> Path:
 
 def keep_only(out: Path, names=("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) -> None:
     for p in out.iterdir():
-        if p.name not in names and p.name != "expected.jsonl":
+        if p.name not in names and p.name != "expected.jsonl.zlib":
             p.unlink()
     # transformers writes tokenizer.json indented; the same JSON without indentation is half the size.
     path = out / "tokenizer.json"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Token offsets HuggingFace's fast BertTokenizer gives for golden/tokenizer/corpus.jsonl.
 
-Writes, next to this file, offsets-NAME.jsonl for the configurations of make_corpus.py (uncased, cased,
+Writes, next to this file, offsets-NAME.jsonl.zlib (the text below, compressed with zlib at level 9) for the
+configurations of make_corpus.py (uncased, cased,
 lowercase-keep-accents, added): one line per record of ids-NAME.jsonl, in the same order, holding
 `offset_mapping` of `tokenizer(a, b, truncation=True[, max_length=n], return_offsets_mapping=True)`
 delta-coded and packed to keep the files small: for the tokens in order, `start - previous end, end - start`
@@ -21,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -61,6 +63,10 @@ def unpack(text: str) -> list[int]:
     return values
 
 
+def write_compressed(path: Path, text: str) -> None:
+    path.write_bytes(zlib.compress(text.encode("utf-8"), 9))
+
+
 def delta_code(offsets) -> list[int]:
     out, previous = [], 0
     for start, end in offsets:
@@ -96,7 +102,7 @@ def main() -> None:
                 if name in ("cased", "lowercase-keep-accents") and line == uncased[n]:
                     line = "null"
                 lines.append(line)
-            (HERE / f"offsets-{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+            write_compressed(HERE / f"offsets-{name}.jsonl.zlib", "\n".join(lines) + "\n")
             print(f"  tokenizer offsets: {name}: {len(lines)} records", file=sys.stderr)
 
 
