@@ -70,19 +70,46 @@ struct BPEModel: Sendable {
         }
       }
     }
-    while symbols.count > 1 {
-      var best: (rank: Int32, index: Int, id: Int32)?
-      for i in 0..<(symbols.count - 1) {
-        if let merge = merges[Pair(left: symbols[i].id, right: symbols[i + 1].id)], best == nil || merge.rank < best!.rank {
-          best = (merge.rank, i, merge.id)
-        }
-      }
-      guard let (_, i, id) = best else { break }
-      symbols[i] = ModelToken(id: id, range: symbols[i].range.lowerBound..<symbols[i + 1].range.upperBound)
-      symbols.remove(at: i + 1)
-    }
-    return symbols
+    return merge(symbols)
   }
+
+  /// tokenizers' `Word::merge_all`: a heap of candidate merges by (rank, position); a popped merge whose
+  /// symbols changed since it was pushed is skipped. O(n log n) in the word's length.
+  private func merge(_ initial: [ModelToken]) -> [ModelToken] {
+    var symbols = initial
+    guard symbols.count > 1 else { return symbols }
+    let n = symbols.count
+    var next = Array(1...n)
+    next[n - 1] = -1
+    var previous = Array(-1..<(n - 1))
+    var removed = [Bool](repeating: false, count: n)
+    var heap = MergeHeap()
+    for i in 0..<(n - 1) {
+      if let m = merges[Pair(left: symbols[i].id, right: symbols[i + 1].id)] { heap.push((m.rank, Int32(i), m.id)) }
+    }
+    while let (_, at, newID) = heap.pop() {
+      let pos = Int(at)
+      guard !removed[pos] else { continue }
+      let right = next[pos]
+      guard right >= 0, merges[Pair(left: symbols[pos].id, right: symbols[right].id)]?.id == newID else { continue }
+      symbols[pos] = ModelToken(id: newID, range: symbols[pos].range.lowerBound..<symbols[right].range.upperBound)
+      removed[right] = true
+      next[pos] = next[right]
+      if next[right] >= 0 { previous[next[right]] = pos }
+      let before = previous[pos]
+      if before >= 0, let m = merges[Pair(left: symbols[before].id, right: newID)] { heap.push((m.rank, Int32(before), m.id)) }
+      let after = next[pos]
+      if after >= 0, let m = merges[Pair(left: newID, right: symbols[after].id)] { heap.push((m.rank, Int32(pos), m.id)) }
+    }
+    var out: [ModelToken] = []
+    var i = 0
+    while i >= 0 {
+      out.append(symbols[i])
+      i = next[i]
+    }
+    return out
+  }
+
 
   private func string(_ chars: ArraySlice<UInt32>) -> String {
     var view = String.UnicodeScalarView()
@@ -98,6 +125,45 @@ struct BPEModel: Sendable {
       ids.append(id)
     }
     return ids
+  }
+}
+
+/// A binary min-heap of merges ordered by (rank, position).
+private struct MergeHeap {
+  private var items: [(rank: Int32, pos: Int32, id: Int32)] = []
+
+  private static func less(_ a: (rank: Int32, pos: Int32, id: Int32), _ b: (rank: Int32, pos: Int32, id: Int32)) -> Bool {
+    a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos
+  }
+
+  mutating func push(_ item: (rank: Int32, pos: Int32, id: Int32)) {
+    items.append(item)
+    var i = items.count - 1
+    while i > 0 {
+      let parent = (i - 1) / 2
+      guard Self.less(items[i], items[parent]) else { break }
+      items.swapAt(i, parent)
+      i = parent
+    }
+  }
+
+  mutating func pop() -> (rank: Int32, pos: Int32, id: Int32)? {
+    guard let top = items.first else { return nil }
+    let last = items.removeLast()
+    if !items.isEmpty {
+      items[0] = last
+      var i = 0
+      while true {
+        let l = 2 * i + 1, r = l + 1
+        var m = i
+        if l < items.count, Self.less(items[l], items[m]) { m = l }
+        if r < items.count, Self.less(items[r], items[m]) { m = r }
+        if m == i { break }
+        items.swapAt(i, m)
+        i = m
+      }
+    }
+    return top
   }
 }
 
@@ -118,23 +184,44 @@ struct UnigramModel: Sendable {
   let unknownID: Int32?
   let byteFallback: Bool
   let minScore: Double
-  let maxPieceBytes: Int
+  /// A byte trie of the pieces: edge (node × 256 + byte) → child node; the piece id ending at each node or -1.
+  private let edges: [Int: Int32]
+  private let terminal: [Int32]
 
   init(pieces: [(String, Double)], unknownID: Int32?, byteFallback: Bool) {
     var ids: [[UInt8]: Int32] = [:]
     ids.reserveCapacity(pieces.count)
-    var maxBytes = 0
+    var edges: [Int: Int32] = [:]
+    var terminal: [Int32] = [-1]
     for (k, piece) in pieces.enumerated() {
       let bytes = Array(piece.0.utf8)
       ids[bytes] = Int32(k)
-      maxBytes = max(maxBytes, bytes.count)
+      var node = 0
+      for b in bytes {
+        let key = node << 8 | Int(b)
+        if let child = edges[key] {
+          node = Int(child)
+        } else {
+          terminal.append(-1)
+          edges[key] = Int32(terminal.count - 1)
+          node = terminal.count - 1
+        }
+      }
+      terminal[node] = ids[bytes]!
     }
+    // A duplicate piece keeps the later id, as in `ids`.
+    for (bytes, id) in ids {
+      var node = 0
+      for b in bytes { node = Int(edges[node << 8 | Int(b)]!) }
+      terminal[node] = id
+    }
+    self.edges = edges
+    self.terminal = terminal
     self.ids = ids
     scores = pieces.map(\.1)
     self.unknownID = unknownID
     self.byteFallback = byteFallback
     minScore = scores.min() ?? 0
-    maxPieceBytes = maxBytes
   }
 
   func tokenize(_ chars: [UInt32]) -> [ModelToken] {
@@ -156,19 +243,21 @@ struct UnigramModel: Sendable {
       var charLength = 1
       while start + charLength < size, !boundary[start + charLength] { charLength += 1 }
       var hasSingle = false
-      var end = start + 1
-      let limit = min(size, start + maxPieceBytes)
-      while end <= limit {
-        if boundary[end], let id = ids[Array(bytes[start..<end])] {
-          let candidate = base + scores[Int(id)]
-          if bestStart[end] < 0 || candidate > bestScore[end] {
-            bestScore[end] = candidate
-            bestStart[end] = start
-            bestID[end] = id
-          }
-          if end - start == charLength { hasSingle = true }
-        }
+      var node = 0
+      var end = start
+      // Every piece the text at `start` begins with, shortest first (the trie's common-prefix search).
+      while end < size, let child = edges[node << 8 | Int(bytes[end])] {
+        node = Int(child)
         end += 1
+        let id = terminal[node]
+        guard id >= 0, boundary[end] else { continue }
+        let candidate = base + scores[Int(id)]
+        if bestStart[end] < 0 || candidate > bestScore[end] {
+          bestScore[end] = candidate
+          bestStart[end] = start
+          bestID[end] = id
+        }
+        if end - start == charLength { hasSingle = true }
       }
       if !hasSingle {
         let target = start + charLength

@@ -72,6 +72,27 @@ struct NormalizedString: Sendable, Equatable {
     spans.replaceSubrange(range, with: repeatElement(span, count: content.count))
   }
 
+  /// Replaces each of the ascending, disjoint `ranges` as ``replace(_:with:)`` does, in one pass.
+  mutating func replace(_ ranges: [Range<Int>], with content: [UInt32]) {
+    guard !ranges.isEmpty else { return }
+    var newChars: [UInt32] = [], newSpans: [TokenSpan] = []
+    newChars.reserveCapacity(chars.count)
+    newSpans.reserveCapacity(chars.count)
+    var at = 0
+    for range in ranges {
+      newChars += chars[at..<range.lowerBound]
+      newSpans += spans[at..<range.lowerBound]
+      let span = range.isEmpty ? (range.lowerBound > 0 ? spans[range.lowerBound - 1] : .none) : spans[range.upperBound - 1]
+      newChars += content
+      newSpans += repeatElement(span, count: content.count)
+      at = range.upperBound
+    }
+    newChars += chars[at...]
+    newSpans += spans[at...]
+    chars = newChars
+    spans = newSpans
+  }
+
   /// Puts `content` in front, aligned to the first character (tokenizers' `prepend`); nothing when empty.
   mutating func prepend(_ content: [UInt32]) {
     guard let first = spans.first else { return }

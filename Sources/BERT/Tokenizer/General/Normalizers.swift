@@ -33,9 +33,7 @@ indirect enum GeneralNormalizer: Sendable {
       let trailing = right ? s.chars.reversed().prefix { isRustWhitespace($0) }.count : 0
       s = s.slice(leading..<(s.count - trailing))
     case .replace(let pattern, let content):
-      for range in pattern.matches(in: s.chars).reversed() {
-        s.replace(range, with: content)
-      }
+      s.replace(pattern.matches(in: s.chars), with: content)
     case .prepend(let content):
       s.prepend(content)
     case .lowercase:
