@@ -25,3 +25,51 @@ struct TokenizerFamilyTests {
     TokenizerGolden.checkFamily(tokenizer, "xlmr")
   }
 }
+
+/// Other calls on the same tokenizers (golden/tokenizer/variants.json.zlib): no special tokens, padded batches,
+/// RoBERTa with `add_prefix_space`.
+@Suite("Tokenizer families: other calls")
+struct TokenizerFamilyVariantTests {
+  @Test("add_special_tokens=False", arguments: ["mpnet", "roberta", "xlmr"])
+  func noSpecialTokens(_ kind: String) throws {
+    let tokenizer = try Tokenizer(directory: TokenizerGolden.directory + "/" + kind)
+    let rows = TokenizerGolden.packedRows(TokenizerGolden.variants[kind]!["no_specials"] as! [Any])
+    TokenizerGolden.checkRows(tokenizer, rows, kind + " without special tokens", addSpecialTokens: false)
+  }
+
+  @Test("padding=True batch of pairs: ids and attention mask", arguments: ["mpnet", "roberta", "xlmr"])
+  func batch(_ kind: String) throws {
+    let tokenizer = try Tokenizer(directory: TokenizerGolden.directory + "/" + kind)
+    let expected = TokenizerGolden.variants[kind]!["batch"] as! [String: Any]
+    let got = tokenizer.encodeBatch(expected["texts"] as! [String], pairs: expected["pairs"] as! [String])
+    #expect(got.inputIds == expected["input_ids"] as! [[Int]])
+    #expect(got.attentionMask == expected["attention_mask"] as! [[Int]])
+    #expect(got.offsets.allSatisfy { $0.count == got.sequenceLength })
+  }
+
+  @Test("RoBERTa with tokenizer_config.json add_prefix_space true")
+  func robertaPrefixSpace() throws {
+    let dir = TemporaryDirectory()
+    let source = TokenizerGolden.directory + "/roberta/"
+    for name in ["tokenizer.json", "special_tokens_map.json"] {
+      try FileManager.default.copyItem(atPath: source + name, toPath: dir.file(name))
+    }
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: source + "tokenizer_config.json"))) as! [String: Any]
+    config["add_prefix_space"] = true
+    try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir.file("tokenizer_config.json")))
+    let rows = TokenizerGolden.packedRows(TokenizerGolden.variants["roberta"]!["prefix_space"] as! [Any])
+    TokenizerGolden.checkRows(try Tokenizer(directory: dir.path), rows, "roberta add_prefix_space")
+  }
+
+  @Test("encodings carry tokens, special-token mask and sequence ids (RoBERTa pair: <s> A </s></s> B </s>)")
+  func robertaEncodingFields() throws {
+    let tokenizer = try Tokenizer(directory: TokenizerGolden.directory + "/roberta")
+    let e = tokenizer.encode("a b", pair: "c")
+    #expect(e.tokens.first == "<s>" && e.tokens.last == "</s>")
+    #expect(e.specialTokensMask == [1, 0, 0, 1, 1, 0, 1])
+    #expect(e.sequenceIds == [nil, 0, 0, nil, nil, 1, nil])
+    #expect(e.typeIds == [Int](repeating: 0, count: 7))
+    #expect(e.offsets == [.none, .init(start: 0, end: 1), .init(start: 2, end: 3), .none, .none, .init(start: 0, end: 1), .none])
+    #expect(tokenizer.id(of: "<mask>") != nil && tokenizer.token(of: tokenizer.id(of: "<mask>")!) == "<mask>")
+  }
+}

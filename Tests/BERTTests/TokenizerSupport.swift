@@ -82,7 +82,19 @@ enum TokenizerGolden {
   /// golden/tokenizer/KIND/expected.jsonl (make_families.py): the corpus records chosen for that tokenizer,
   /// each with HF's ids and offsets.
   static func family(_ kind: String) -> [(record: Record, ids: [Int], offsets: [TokenSpan])] {
-    lines(kind + "/expected.jsonl.zlib").map { object in
+    packedRows(lines(kind + "/expected.jsonl.zlib"))
+  }
+
+  /// variants.json.zlib (make_families.py): other calls' results for each KIND.
+  nonisolated(unsafe) static let variants: [String: [String: Any]] = {
+    let data = FileManager.default.contents(atPath: directory + "/variants.json.zlib") ?? Data()
+    let json = try! JSONSerialization.jsonObject(with: Data(try! Inflate.zlib([UInt8](data))))
+    return json as! [String: [String: Any]]
+  }()
+
+  /// Rows `[corpus index, packed ids + offsets]` as `family` reads them.
+  static func packedRows(_ rows: [Any]) -> [(record: Record, ids: [Int], offsets: [TokenSpan])] {
+    rows.map { object in
       let row = object as! [Any]
       let values = unpack(row[1] as! String)
       var ids: [Int] = []
@@ -100,10 +112,16 @@ enum TokenizerGolden {
     let rows = family(kind)
     #expect(rows.count >= 2000, sourceLocation: sourceLocation)
     #expect(rows.filter { $0.record.b != nil }.count >= 200, sourceLocation: sourceLocation)
+    checkRows(tokenizer, rows, kind, sourceLocation: sourceLocation)
+  }
+
+  static func checkRows(_ tokenizer: Tokenizer, _ rows: [(record: Record, ids: [Int], offsets: [TokenSpan])], _ kind: String,
+                        addSpecialTokens: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(!rows.isEmpty, sourceLocation: sourceLocation)
     var failures: [String] = []
     var failed = 0
     for (record, ids, spans) in rows {
-      let got = tokenizer.encode(record.a, pair: record.b, maxLength: record.maxLength)
+      let got = tokenizer.encode(record.a, pair: record.b, maxLength: record.maxLength, addSpecialTokens: addSpecialTokens)
       if got.ids != ids || got.offsets != spans {
         failed += 1
         if failures.count < 6 {

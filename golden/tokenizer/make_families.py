@@ -12,8 +12,11 @@ the directory holds tokenizer.json, tokenizer_config.json and special_tokens_map
 `save_pretrained`, and expected.jsonl.zlib (compressed with zlib at level 9): one line per chosen corpus record, `[corpus index, packed]` from
 `tokenizer(a, b, truncation=True[, max_length=n], return_offsets_mapping=True)`: `packed` is make_offsets.py's
 `pack` of the integers `id, start - previous end, end - start` for each token in order (offsets delta-coded as
-in make_offsets.py). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
-corpus texts themselves (WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
+in make_offsets.py). variants.json.zlib holds, per KIND, what other calls give for the first VARIANT_RECORDS
+chosen records: `no_specials` (add_special_tokens=False), `batch` (padding=True over 8 texts and pairs: input_ids,
+attention_mask) and, for roberta, `prefix_space` (tokenizer_config.json add_prefix_space true, which
+RobertaTokenizerFast applies to its pre-tokenizer and post-processor). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+corpus texts themselves (MPNet's on the Latin ones only, see mpnet(); WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
 which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
 texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
 LONG_TRUNCATED: over 2,000 records, 200 of them pairs, with every hard class of the corpus.
@@ -28,6 +31,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -40,6 +44,7 @@ from make_offsets import delta_code, pack, unpack, write_compressed  # noqa: E40
 LONG = 80
 LONG_TRUNCATED = 1200
 VOCAB = 1000
+VARIANT_RECORDS = 300
 
 
 def records() -> list[dict]:
@@ -56,6 +61,36 @@ def chosen(recs) -> list[int]:
 def training_text(recs) -> list[str]:
     # Every corpus text, in order: deterministic, and it covers every script the corpus tests.
     return [r["a"] for r in recs] + [r["b"] for r in recs if "b" in r]
+
+
+VARIANTS: dict = {}
+
+
+def packed_rows(tok, recs, indices, **extra) -> list:
+    rows = []
+    for i in indices:
+        r = recs[i]
+        kwargs = {"truncation": True, "return_offsets_mapping": True, **extra}
+        if "max_length" in r:
+            kwargs["max_length"] = r["max_length"]
+        enc = tok(r["a"], r.get("b"), **kwargs)
+        values = []
+        for token, delta in zip(enc["input_ids"], zip(*[iter(delta_code(enc["offset_mapping"]))] * 2)):
+            values += [token, *delta]
+        rows.append([i, pack(values)])
+    return rows
+
+
+def variants(kind: str, tok, recs, prefix_space_tok=None) -> None:
+    indices = chosen(recs)[:VARIANT_RECORDS]
+    entry = {"no_specials": packed_rows(tok, recs, indices, add_special_tokens=False)}
+    texts = [recs[i]["a"] for i in indices[100:108]]
+    pairs = [recs[i].get("b", "pair text") for i in indices[100:108]]
+    batch = tok(texts, pairs, padding=True, truncation=True)
+    entry["batch"] = {"texts": texts, "pairs": pairs, "input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+    if prefix_space_tok is not None:
+        entry["prefix_space"] = packed_rows(prefix_space_tok, recs, indices)
+    VARIANTS[kind] = entry
 
 
 def write_expected(tok, out: Path, recs) -> None:
@@ -99,14 +134,24 @@ def mpnet(recs) -> None:
     out = reset("mpnet")
     trainer = BertWordPieceTokenizer(lowercase=True)
     specials = ["<s>", "<pad>", "</s>", "<unk>", "[UNK]", "<mask>"]
-    trainer.train_from_iterator(training_text(recs), vocab_size=VOCAB, special_tokens=specials, show_progress=False)
+    # Latin texts only: the trainer keeps the 1,000 most frequent characters and breaks ties between equally
+    # frequent ones in hash order, so the alphabet must stay under that for the vocabulary to be reproducible.
+    latin = [t for t in training_text(recs) if all(ord(c) < 0x250 for c in t)]
+    trainer.train_from_iterator(latin, vocab_size=VOCAB, special_tokens=specials, show_progress=False)
     with tempfile.TemporaryDirectory() as tmp:
         trainer.save_model(tmp)
+        # The trainer numbers equally frequent pieces in hash order; WordPiece does not depend on the ids, so
+        # renumber them (specials first, then sorted) to make the files reproducible.
+        vocab_file = Path(tmp) / "vocab.txt"
+        tokens = vocab_file.read_text(encoding="utf-8").split("\n")
+        rest = sorted(t for t in tokens if t and t not in specials)
+        vocab_file.write_text("\n".join(specials + rest) + "\n", encoding="utf-8")
         tok = MPNetTokenizerFast(vocab_file=str(Path(tmp) / "vocab.txt"), do_lower_case=True, model_max_length=512)
         tok.save_pretrained(out)
     keep_only(out)
     tok = MPNetTokenizerFast.from_pretrained(out)
     write_expected(tok, out, recs)
+    variants("mpnet", tok, recs)
 
 
 def roberta(recs) -> None:
@@ -125,6 +170,7 @@ def roberta(recs) -> None:
     keep_only(out)
     tok = RobertaTokenizerFast.from_pretrained(out)
     write_expected(tok, out, recs)
+    variants("roberta", tok, recs, RobertaTokenizerFast.from_pretrained(out, add_prefix_space=True))
 
 
 def xlmr(recs) -> None:
@@ -144,6 +190,7 @@ def xlmr(recs) -> None:
     keep_only(out)
     tok = XLMRobertaTokenizerFast.from_pretrained(out)
     write_expected(tok, out, recs)
+    variants("xlmr", tok, recs)
 
 
 def main() -> None:
@@ -151,6 +198,10 @@ def main() -> None:
     kinds = sys.argv[1:] or ["mpnet", "roberta", "xlmr"]
     for kind in kinds:
         {"mpnet": mpnet, "roberta": roberta, "xlmr": xlmr}[kind](recs)
+    path = HERE / "variants.json.zlib"
+    if sorted(kinds) != sorted(["mpnet", "roberta", "xlmr"]) and path.exists():
+        VARIANTS.update({k: v for k, v in json.loads(zlib.decompress(path.read_bytes())).items() if k not in VARIANTS})
+    write_compressed(path, json.dumps(VARIANTS, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
