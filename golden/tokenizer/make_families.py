@@ -195,7 +195,7 @@ def xlmr(recs) -> None:
 
 def main() -> None:
     recs = records()
-    kinds = sys.argv[1:] or ["mpnet", "roberta", "xlmr"]
+    kinds = [a for a in sys.argv[1:] if a in ("mpnet", "roberta", "xlmr")] or ["mpnet", "roberta", "xlmr"]
     for kind in kinds:
         {"mpnet": mpnet, "roberta": roberta, "xlmr": xlmr}[kind](recs)
     path = HERE / "variants.json.zlib"
