@@ -15,7 +15,9 @@ the directory holds tokenizer.json, tokenizer_config.json and special_tokens_map
 in make_offsets.py). variants.json.zlib holds, per KIND, what other calls give for the first VARIANT_RECORDS
 chosen records: `no_specials` (add_special_tokens=False), `batch` (padding=True over 8 texts and pairs: input_ids,
 attention_mask) and, for roberta, `prefix_space` (tokenizer_config.json add_prefix_space true, which
-RobertaTokenizerFast applies to its pre-tokenizer and post-processor). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+RobertaTokenizerFast applies to its pre-tokenizer and post-processor). `normalizers` holds, for the other
+normalizers tokenizer.json files use, the xlmr tokenizer with its normalizer replaced by each of NORMALIZERS
+(`tokenizers.Tokenizer.encode(a, b)` on every chosen record that is not ASCII: rows as above). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
 corpus texts themselves (MPNet's on the Latin ones only, see mpnet(); WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
 which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
 texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
@@ -64,6 +66,37 @@ def training_text(recs) -> list[str]:
 
 
 VARIANTS: dict = {}
+
+# Normalizers swapped into the xlmr tokenizer.json (label -> JSON), to check their alignments against HF.
+NORMALIZERS = {
+    "nfkc-lowercase": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]},
+    "nfd-strip": {"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Strip", "strip_left": True, "strip_right": True}]},
+    "nfc-prepend-replace": {"type": "Sequence", "normalizers": [
+        {"type": "NFC"}, {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": "a"}, "content": "AA"}]},
+    "nfkd": {"type": "NFKD"},
+}
+
+
+def normalizer_variants(out: Path, recs) -> dict:
+    from tokenizers import Tokenizer
+    definition = json.loads((out / "tokenizer.json").read_text(encoding="utf-8"))
+    result = {}
+    for label, normalizer in NORMALIZERS.items():
+        tok = Tokenizer.from_str(json.dumps(dict(definition, normalizer=normalizer)))
+        rows = []
+        for i in chosen(recs):
+            r = recs[i]
+            if (r["a"] + r.get("b", "")).isascii():
+                continue  # nothing for a Unicode normalizer to do
+            # As transformers calls it: truncation=True (model_max_length 512 or the record's), an empty pair is none.
+            tok.enable_truncation(r.get("max_length", 512))
+            enc = tok.encode(r["a"], r.get("b") or None)
+            values = []
+            for token, delta in zip(enc.ids, zip(*[iter(delta_code(enc.offsets))] * 2)):
+                values += [token, *delta]
+            rows.append([i, pack(values)])
+        result[label] = {"normalizer": normalizer, "rows": rows}
+    return result
 
 
 def packed_rows(tok, recs, indices, **extra) -> list:
@@ -191,6 +224,7 @@ def xlmr(recs) -> None:
     tok = XLMRobertaTokenizerFast.from_pretrained(out)
     write_expected(tok, out, recs)
     variants("xlmr", tok, recs)
+    VARIANTS["xlmr"]["normalizers"] = normalizer_variants(out, recs)
 
 
 def main() -> None:

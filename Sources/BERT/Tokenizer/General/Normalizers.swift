@@ -43,6 +43,8 @@ indirect enum GeneralNormalizer: Sendable {
         for (k, l) in lower.enumerated() { output.append((l, k == 0 ? 0 : 1)) }
       }
       s.transform(output)
+    case .unicode(.nfd):
+      GeneralNormalizer.bert(.nfd).normalize(&s, tables: tables)
     case .unicode(let form):
       normalizeUnicode(&s, form)
     case .bert(let normalizer):
@@ -63,10 +65,11 @@ indirect enum GeneralNormalizer: Sendable {
     return String(scalar).lowercased().unicodeScalars.map(\.value)
   }
 
-  /// NFC/NFD/NFKC/NFKD one character at a time where the form is local to it, otherwise over runs between
-  /// starters; the output of a run is aligned as tokenizers' alignment-tracking normalizer aligns a run whose
-  /// length changes (the first characters one to one, the extra ones inserted, the missing ones consumed by the
-  /// last).
+  /// NFC/NFKC/NFKD (NFD has tokenizers' own tables, see `BertNormalizer.nfd`) over runs between starters, with
+  /// Foundation's Unicode tables; a run's output is aligned one to one, extra characters inserted, missing ones
+  /// consumed by the last. Approximate: tokenizers' crate has older Unicode tables and aligns reordered and
+  /// composed runs differently, so characters assigned after its Unicode version, and runs of marks that
+  /// compose or reorder, may differ (docs/ARCHITECTURE.md; TokenizerNormalizerTests measures it).
   private func normalizeUnicode(_ s: inout NormalizedString, _ form: UnicodeForm) {
     var output: [(UInt32, Int)] = []
     var run: [UInt32] = []
