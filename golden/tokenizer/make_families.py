@@ -17,7 +17,8 @@ chosen records: `no_specials` (add_special_tokens=False), `batch` (padding=True 
 attention_mask) and, for roberta, `prefix_space` (tokenizer_config.json add_prefix_space true, which
 RobertaTokenizerFast applies to its pre-tokenizer and post-processor). `normalizers` holds, for the other
 normalizers tokenizer.json files use, the xlmr tokenizer with its normalizer replaced by each of NORMALIZERS
-(`tokenizers.Tokenizer.encode(a, b)` on every chosen record that is not ASCII: rows as above). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+(`tokenizers.Tokenizer.encode(a, b)` on every chosen record that is not ASCII: rows as above), and likewise
+the older hub forms of OLDER_FORMS. The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
 corpus texts themselves (MPNet's on the Latin ones only, see mpnet(); WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
 which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
 texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
@@ -77,12 +78,24 @@ NORMALIZERS = {
 }
 
 
+# Older hub files' forms swapped into the xlmr tokenizer.json (label -> changes), checked the same way.
+OLDER_FORMS = {
+    # xlm-roberta-base as first converted: WhitespaceSplit then Metaspace with the legacy add_prefix_space.
+    "legacy-metaspace": {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "WhitespaceSplit"}, {"type": "Metaspace", "replacement": "▁", "add_prefix_space": True}]},
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}},
+    "metaspace-first-nosplit": {"pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first",
+                                                  "split": False}},
+}
+
+
 def normalizer_variants(out: Path, recs) -> dict:
     from tokenizers import Tokenizer
     definition = json.loads((out / "tokenizer.json").read_text(encoding="utf-8"))
     result = {}
-    for label, normalizer in NORMALIZERS.items():
-        tok = Tokenizer.from_str(json.dumps(dict(definition, normalizer=normalizer)))
+    forms = {label: {"normalizer": n} for label, n in NORMALIZERS.items()} | OLDER_FORMS
+    for label, changes in forms.items():
+        tok = Tokenizer.from_str(json.dumps(dict(definition, **changes)))
         rows = []
         for i in chosen(recs):
             r = recs[i]
@@ -95,7 +108,7 @@ def normalizer_variants(out: Path, recs) -> dict:
             for token, delta in zip(enc.ids, zip(*[iter(delta_code(enc.offsets))] * 2)):
                 values += [token, *delta]
             rows.append([i, pack(values)])
-        result[label] = {"normalizer": normalizer, "rows": rows}
+        result[label] = {"changes": changes, "rows": rows}
     return result
 
 
