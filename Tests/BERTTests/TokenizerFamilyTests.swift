@@ -84,7 +84,7 @@ struct TokenizerFamilyVariantTests {
 @Suite("Tokenizer normalizers' alignments")
 struct TokenizerNormalizerTests {
   static let labels: [(String, Int)] = [("nfd-strip", 0), ("nfkc-lowercase", 25), ("nfc-prepend-replace", 25), ("nfkd", 45),
-                                        ("legacy-metaspace", 0), ("metaspace-first-nosplit", 0)]
+                                        ("legacy-metaspace", 0), ("metaspace-first-nosplit", 0), ("unigram-byte-fallback", 0)]
 
   @Test("ids and offsets equal HF's (NFD and the older Metaspace forms exactly, the composing forms nearly)", arguments: labels)
   func normalizer(_ label: String, _ allowed: Int) throws {

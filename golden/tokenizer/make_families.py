@@ -18,7 +18,7 @@ attention_mask) and, for roberta, `prefix_space` (tokenizer_config.json add_pref
 RobertaTokenizerFast applies to its pre-tokenizer and post-processor). `normalizers` holds, for the other
 normalizers tokenizer.json files use, the xlmr tokenizer with its normalizer replaced by each of NORMALIZERS
 (`tokenizers.Tokenizer.encode(a, b)` on every chosen record that is not ASCII: rows as above), and likewise
-the older hub forms of OLDER_FORMS. The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+the older hub forms of OLDER_FORMS and a byte_fallback Unigram (`unigram-byte-fallback`). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
 corpus texts themselves (MPNet's on the Latin ones only, see mpnet(); WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
 which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
 texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
@@ -94,6 +94,11 @@ def normalizer_variants(out: Path, recs) -> dict:
     definition = json.loads((out / "tokenizer.json").read_text(encoding="utf-8"))
     result = {}
     forms = {label: {"normalizer": n} for label, n in NORMALIZERS.items()} | OLDER_FORMS
+    # byte_fallback: the last 256 pieces (the rarest) become <0x00>…<0xFF>, so the characters they were turn
+    # into their bytes' tokens (Llama-style sentencepiece models carry this).
+    model = definition["model"]
+    vocab = model["vocab"][:-256] + [[f"<0x{b:02X}>", -30.0] for b in range(256)]
+    forms["unigram-byte-fallback"] = {"model": dict(model, vocab=vocab, byte_fallback=True)}
     for label, changes in forms.items():
         tok = Tokenizer.from_str(json.dumps(dict(definition, **changes)))
         rows = []
