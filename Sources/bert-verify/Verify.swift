@@ -59,8 +59,12 @@ extension BertVerify {
           print("tokenizer: none beside the model; the golden's texts were not re-tokenized")
         }
       }
-      let bert = try model.load()
-      let report = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
+      // A sentence-transformers golden (token_embeddings, sentence_embedding) runs the model's own pipeline.
+      let sentence = reference.outputs.contains { SentenceEncoder.outputNames.contains($0.name) }
+        ? try SentenceEncoder.load(model.model, from: model.from) : nil
+      let bert = try sentence?.model ?? model.load()
+      let report = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol,
+                                            sentence: sentence)
       if let jsonReport {
         let text = report.json.canonicalText + "\n"
         do {

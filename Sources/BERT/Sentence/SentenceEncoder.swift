@@ -225,3 +225,15 @@ public final class SentenceEncoder: Sendable {
   /// True when the pipeline ends in a Normalize module.
   public var normalizes: Bool { stages.contains { if case .normalize = $0 { true } else { false } } }
 }
+
+extension SentenceEncoder {
+  /// The outputs a sentence-transformers golden holds (docs/GOLDEN.md): `token_embeddings` [B, S, width] and
+  /// `sentence_embedding` [B, D].
+  public static func outputTensors(_ output: SentenceOutput) -> [OutputTensor] {
+    [OutputTensor(name: "token_embeddings", shape: [output.batch, output.sequence, output.tokenWidth], values: output.tokenEmbeddings, perToken: true),
+     OutputTensor(name: "sentence_embedding", shape: [output.batch, output.width], values: output.sentenceEmbedding, perToken: false)]
+  }
+
+  /// The names of ``outputTensors(_:)``: a golden holding either needs the sentence encoder.
+  public static let outputNames: Set<String> = ["token_embeddings", "sentence_embedding"]
+}
