@@ -125,7 +125,8 @@ public final class SentenceEncoder: Sendable {
         continue
       case .pooling(let pooling):
         guard pooling.embeddingDimension == tokenWidth else {
-          throw BERTError(.unsupported, file: label, "the Pooling module '\(module.path)' pools \(pooling.embeddingDimension) dimensions, the token embeddings have \(tokenWidth)")
+          let file = module.path.isEmpty ? label : directory + "/" + module.path + "/config.json"
+          throw BERTError(.unsupported, file: file, "the Pooling module pools \(pooling.embeddingDimension) dimensions, the token embeddings have \(tokenWidth)")
         }
         sentenceWidth = pooling.outputDimension
         stages.append(.pooling(pooling))
