@@ -46,7 +46,8 @@ TOL = ("1e-5", "1e-4")
 MINILM_TOL = ("1e-4", "1e-3")
 
 # Smaller than generate.py's tiny models: golden/ must stay under 10 MB with 3 models x 3 formats.
-ST_TINY_CONFIG = dict(G.TINY_CONFIG, hidden_size=16, num_attention_heads=2, intermediate_size=24, max_position_embeddings=32)
+ST_TINY_CONFIG = dict(G.TINY_CONFIG, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=24,
+                      max_position_embeddings=32)
 
 TINY_TEXTS = [
     "The quick dog jumped over the lazy cats!",
@@ -189,6 +190,8 @@ def write_variants(name: str, saved: Path, mdir: Path) -> list[Path]:
         shutil.copytree(saved, out)
         for empty in [p for p in out.iterdir() if p.is_dir() and not any(p.iterdir())]:
             empty.rmdir()  # 5.7 creates an empty N_Normalize/ that git cannot keep
+        for extra in ("README.md", "tokenizer.json"):
+            (out / extra).unlink()  # the model card and the fast tokenizer (rebuilt from vocab.txt): size only
         if variant == "bin":
             model = BertModel.from_pretrained(out)
             (out / "model.safetensors").unlink()
