@@ -41,8 +41,11 @@ public enum Conversion {
     }
     let (checkpoint, plan) = try plan(source: source, from: family)
     if output.hasSuffix(".safetensors") {
-      return try CanonicalWriter.write(plan, dtype: dtype, to: output, progress: progress)
+      // A sentence-transformers pipeline beside the source is recorded in __metadata__ (docs/FORMAT.md).
+      let sink = try SentenceFiles.singleFileSink(for: checkpoint.directory)
+      return try CanonicalWriter.write(plan, dtype: dtype, to: output, sink: sink, progress: progress)
     }
+    let sentencePipeline = try SentenceFiles.pipeline(in: checkpoint.directory)
 
     let url = URL(fileURLWithPath: output).standardizedFileURL
     let parent = url.deletingLastPathComponent().path
@@ -80,6 +83,9 @@ public enum Conversion {
         throw ConvertError(.unsupported, file: source, "is not a regular file, so it is not copied into the output")
       }
       copies.append((resolved, staging + "/" + name))
+    }
+    if let sentencePipeline {
+      do throws(ConvertError) { try SentenceFiles.copy(sentencePipeline, from: checkpoint.directory, to: staging) } catch { throw relabel(error) }
     }
     do {
       try AtomicFile.write(Array((plan.config.canonicalJSON + "\n").utf8), to: staging + "/config.json")
