@@ -42,7 +42,8 @@ extension BertVerify {
       }
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       let session = try SentenceSession(model: model)
       session.noteOrigin(pooling: pooling)
       var texts: [String] = []

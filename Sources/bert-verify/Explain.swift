@@ -27,7 +27,8 @@ extension BertVerify {
     @Flag(help: "Print one JSON object instead of the text report.")
     var json = false
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       let session = try SentenceSession(model: model)
       let encoder = session.encoder
       let limit = encoder.maxSequenceLength(tokenizerMaximum: session.tokenizer.modelMaxLength)

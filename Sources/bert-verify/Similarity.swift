@@ -31,7 +31,8 @@ extension BertVerify {
       }
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       let session = try SentenceSession(model: model)
       var texts: [String] = []
       while let line = readLine(strippingNewline: true) { texts.append(line) }
