@@ -83,6 +83,8 @@ public enum Conversion {
       OutputPath.removeStagingDirectory(staging)
       registration.unregister()
     }
+    // Runs first: module folders of a sentence-transformers pipeline left in the staging directory.
+    defer { for folder in SentenceFiles.folders(in: staging) { SentenceFiles.removeFolder(staging + "/" + folder) } }
 
     // Errors inside the hidden staging directory (removed on the way out) name the output the user asked for.
     func relabel(_ error: ConvertError) -> ConvertError {
@@ -141,7 +143,8 @@ public enum Conversion {
     }
     do {
       if existing == .directory {
-        let written = OutputPath.entries(of: staging).filter { !$0.hasPrefix(".") }.sorted()
+        let folders = SentenceFiles.folders(in: staging)
+        let written = OutputPath.entries(of: staging).filter { !$0.hasPrefix(".") && !folders.contains($0) }.sorted()
         let present = Set(OutputPath.entries(of: target))
         let stale = present.filter { isOutputFileName($0) && !written.contains($0) }.sorted()
         try OutputPath.replaceFiles(written, from: staging, into: target, removing: stale)
@@ -156,6 +159,7 @@ public enum Conversion {
     } catch {
       throw ConvertError(.output, file: output, error.detail)
     }
+    if existing == .directory { try SentenceFiles.publishFolders(from: staging, into: target) }
     report.path = output + (shardSize == nil ? "/model.safetensors" : "/model.safetensors.index.json")
     return report
   }

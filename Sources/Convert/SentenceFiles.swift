@@ -131,3 +131,45 @@ enum SentenceFiles {
     }
   }
 }
+
+extension SentenceFiles {
+  /// The sub-folders of `staging` (the module folders a pipeline copy made).
+  static func folders(in staging: String) -> [String] {
+    OutputPath.entries(of: staging).filter { name in
+      !name.hasPrefix(".") && (try? FileManager.default.attributesOfItem(atPath: staging + "/" + name)[.type] as? FileAttributeType) == .typeDirectory
+    }.sorted()
+  }
+
+  /// Removes one module folder: the regular files in it, then the folder (nothing else is followed or removed).
+  static func removeFolder(_ path: String) {
+    let fm = FileManager.default
+    for entry in OutputPath.entries(of: path) where (try? fm.attributesOfItem(atPath: path + "/" + entry)[.type] as? FileAttributeType) == .typeRegular {
+      try? fm.removeItem(atPath: path + "/" + entry)
+    }
+    try? fm.removeItem(atPath: path)  // fails, leaving it, unless now empty
+  }
+
+  /// Moves each module folder of `staging` into the existing output `directory`, replacing a folder of the same
+  /// name (which is kept aside until the new one is in place), so converting again with `--force` works.
+  /// - Throws: ``ConvertError`` `.output` naming the folder.
+  static func publishFolders(from staging: String, into directory: String) throws(ConvertError) {
+    let fm = FileManager.default
+    for name in folders(in: staging) {
+      let target = directory + "/" + name
+      var kept: String?
+      if let type = try? fm.attributesOfItem(atPath: target)[.type] as? FileAttributeType {
+        guard type == .typeDirectory else { throw ConvertError(.output, file: target, "is not a folder, so it is not replaced by the module folder") }
+        let backup = directory + "/." + name + ".old-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        do { try fm.moveItem(atPath: target, toPath: backup) } catch { throw ConvertError(.output, file: target, error.localizedDescription) }
+        kept = backup
+      }
+      do {
+        try fm.moveItem(atPath: staging + "/" + name, toPath: target)
+      } catch {
+        if let kept { try? fm.moveItem(atPath: kept, toPath: target) }
+        throw ConvertError(.output, file: target, error.localizedDescription)
+      }
+      if let kept { removeFolder(kept) }
+    }
+  }
+}

@@ -58,6 +58,18 @@ struct EmbedCLITests {
     #expect(abs(raw.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() - 1) > 1e-3)
   }
 
+  @Test("bert-verify MODEL --text on a sentence-transformers model prints its sentence embedding, not the pooler")
+  func textRun() throws {
+    let result = try run(tool, [Fixtures.path("models/st-cls-dense/safetensors"), "--text", "yes"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let golden = try Golden(path: goldenPath("st-cls-dense"))
+    let expected = try #require(golden.outputs.first { $0.name == "sentence_embedding" }).values
+    let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("sentence embedding (Transformer → Pooling(cls) → Dense(16→8, tanh) → Normalize") })
+    let values = line.split(separator: ":").last!.split(separator: " ").compactMap { Float($0) }
+    // "yes" is the golden's fourth text.
+    #expect(values.count == 8 && zip(values, expected[24..<32]).allSatisfy { abs($0 - $1) <= 1e-5 })
+  }
+
   @Test("--output writes .safetensors and .npy files with the stdout values; bad options are exit 2")
   func outputs() throws {
     let dir = TemporaryDirectory()

@@ -57,6 +57,18 @@ struct SentenceConversionTests {
     #expect(try embed(dir.file("model.safetensors")) == (try embed(source)))
   }
 
+  @Test("converting again with --force into the same directory replaces the module folders; nothing is left staged")
+  func forceAgain() throws {
+    let dir = TemporaryDirectory()
+    let out = dir.file("out")
+    try Conversion.run(source: Fixtures.path("models/st-max/bin"), output: out)
+    try Conversion.run(source: Fixtures.path("models/st-cls-dense/bin"), output: out, force: true)
+    #expect(try embed(out) == (try embed(Fixtures.path("models/st-cls-dense/bin"))))
+    try Conversion.run(source: Fixtures.path("models/st-cls-dense/h5"), output: out, force: true)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix(".") }.isEmpty)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/2_Dense").sorted() == ["config.json", "model.safetensors"])
+  }
+
   @Test("a pipeline with a Dense module refuses a single-file output, naming modules.json")
   func denseSingleFile() throws {
     let dir = TemporaryDirectory()
