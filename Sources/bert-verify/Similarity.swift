@@ -37,6 +37,8 @@ extension BertVerify {
       var texts: [String] = []
       while let line = readLine(strippingNewline: true) { texts.append(line) }
       guard !texts.isEmpty else { throw ValidationError("no texts on stdin (one per line)") }
+      // n² similarities per pooling, printed side by side: a comparison for a handful of texts, not a corpus.
+      guard texts.count <= 1000 else { throw ValidationError("\(texts.count) texts on stdin; similarity compares at most 1000") }
       var methods: [SimilarityReport.Method] = []
       for name in pooling {
         let add = name == "all" ? SimilarityReport.defaultMethods(for: session.encoder) : [SimilarityReport.Method(name: name)!]
