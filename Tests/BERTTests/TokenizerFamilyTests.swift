@@ -91,6 +91,10 @@ struct TokenizerFamilyVariantTests {
     #expect(e.typeIds == [Int](repeating: 0, count: 7))
     #expect(e.offsets == [.none, .init(start: 0, end: 1), .init(start: 2, end: 3), .none, .none, .init(start: 0, end: 1), .none])
     #expect(tokenizer.id(of: "<mask>") != nil && tokenizer.token(of: tokenizer.id(of: "<mask>")!) == "<mask>")
+    // As HF's Encoding.tokens(): an lstrip token's text is the slice it matched, its span without the space.
+    let masked = tokenizer.encode("the <mask>.")
+    #expect(masked.tokens.contains(" <mask>"))
+    #expect(masked.offsets[masked.tokens.firstIndex(of: " <mask>")!] == TokenSpan(start: 4, end: 10))
   }
 }
 
