@@ -28,7 +28,9 @@ test: setup
 	$(SWIFT) build --build-tests
 	@# The man page generator the install test runs on the debug binaries (Tests/CLITests/InstallTests.swift).
 	$(SWIFT) build --product generate-manual
-	@# The Examples package uses this one as a dependency would (docs/LIBRARY.md); Tests/CLITests/ExampleTests.swift runs it.
+	@# The Examples package uses this one as a dependency would (docs/LIBRARY.md); Tests/CLITests/ExampleTests.swift runs
+	@# it. Its library-snippets target is docs/LIBRARY.md's examples, compiled.
+	./scripts/library-snippets.sh > Examples/Sources/library-snippets/main.swift
 	$(SWIFT) build --package-path Examples
 	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" BERTWEIGHTS_TORCH_PYTHON="$(TORCH_PYTHON)" BERTWEIGHTS_MINILM="$$(./scripts/minilm.sh)" $(SWIFT) test --skip-build
 
