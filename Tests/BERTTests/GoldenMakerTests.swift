@@ -161,16 +161,26 @@ struct GoldenMakerTests {
   func usage() throws {
     let dir = TemporaryDirectory()
     let model = Fixtures.path("models/seqcls/safetensors")
-    #expect(try run(tool, ["golden", model, "-o", dir.file("g.safetensors")]).status == 2)
-    #expect(try run(tool, ["golden", model, "--text", "a", "--atol", "x", "-o", dir.file("g.safetensors")]).status == 2)
+    // Every case fails before Python is needed; a named Python that does not exist keeps a wrong guess from
+    // ever creating the reference environment.
+    let run = { (arguments: [String]) in
+      try TestSupport.run(tool, arguments, environment: ["BERTWEIGHTS_REFERENCE_PYTHON": dir.file("no-python")])
+    }
+    #expect(try run(["golden", model, "-o", dir.file("g.safetensors")]).status == 2)
+    #expect(try run(["golden", model, "--text", "a", "--atol", "x", "-o", dir.file("g.safetensors")]).status == 2)
     try "x".write(toFile: dir.file("exists.safetensors"), atomically: true, encoding: .utf8)
-    let exists = try run(tool, ["golden", model, "--text", "a", "-o", dir.file("exists.safetensors")])
+    let exists = try run(["golden", model, "--text", "a", "-o", dir.file("exists.safetensors")])
     #expect(exists.status == 2 && exists.stderr.contains("--force"))
-    let missing = try run(tool, ["golden", dir.file("no-model"), "--text", "a", "-o", dir.file("g.safetensors")])
+    let missing = try run(["golden", dir.file("no-model"), "--text", "a", "-o", dir.file("g.safetensors")])
     #expect(missing.status == 2 && missing.stderr.contains("no-model"))
-    let noTokenizer = try run(tool, ["golden", Fixtures.path("models/seqcls/bin"), "--text", "a", "-o", dir.file("g.safetensors")])
+    let noTokenizer = try run(["golden", Fixtures.path("models/seqcls/bin"), "--text", "a", "-o", dir.file("g.safetensors")])
     #expect(noTokenizer.status == 2 && noTokenizer.stderr.contains("--tokenizer"))
-    let script = try run(tool, ["golden", model, "--print-script"])
+    let noDirectory = try run(["golden", model, "--text", "a", "-o", dir.file("no/such/g.safetensors")])
+    #expect(noDirectory.status == 2 && noDirectory.stderr.contains("does not exist"))
+    try "\n\r\n\n".write(toFile: dir.file("blank.txt"), atomically: true, encoding: .utf8)
+    let blank = try run(["golden", model, "--texts", dir.file("blank.txt"), "-o", dir.file("g.safetensors")])
+    #expect(blank.status == 2 && blank.stderr.contains("no texts"))
+    let script = try run(["golden", model, "--print-script"])
     #expect(script.status == 0 && script.stdout.contains("weights_only"))
   }
 }
