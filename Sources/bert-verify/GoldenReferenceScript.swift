@@ -12,6 +12,7 @@ enum GoldenReferenceScript {
 #
 # The model is untrusted: nothing is unpickled except through torch.load(weights_only=True), no remote code is
 # trusted, nothing is downloaded, and a modules.json may only name sentence_transformers classes.
+import inspect
 import json
 import os
 import struct
@@ -228,7 +229,10 @@ def main():
     model = h5_model(weights_dir, cls, config) if req.get("keras") else load_model(weights_dir, cls)
     base = model.base_model
     out = dict((k, enc[k]) for k in INPUTS)
-    o = base(**enc, output_hidden_states=True, return_dict=True)
+    # token_type_ids go only to models that take them (DistilBERT does not); the golden stores them anyway (zeros).
+    accepted = inspect.signature(base.forward).parameters
+    args = {k: v for k, v in enc.items() if k in accepted}
+    o = base(**args, output_hidden_states=True, return_dict=True)
     out["last_hidden_state"] = o.last_hidden_state
     if req["hidden_states"]:
         for i, h in enumerate(o.hidden_states):
@@ -237,7 +241,7 @@ def main():
         out["pooler_output"] = o.pooler_output
     names = next((v for k, v in HEAD_OUTPUTS.items() if cls.__name__.endswith(k)), ())
     if names:
-        head = model(**enc, return_dict=True)
+        head = model(**{k: v for k, v in enc.items() if k in inspect.signature(model.forward).parameters}, return_dict=True)
         for name in names:
             out[name] = getattr(head, name)
 
