@@ -50,7 +50,8 @@ extension BertVerify {
       }
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       if let text { return try TextRun(model: model, text: text, pair: textPair).run() }
       guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
       // With `--json -` stdout carries the JSON report alone; everything else goes to stderr.
