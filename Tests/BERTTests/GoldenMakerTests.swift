@@ -91,7 +91,7 @@ struct GoldenMakerTests {
     #expect(verify.status == 0, "\(verify.stdout)")
   }
 
-  @Test("a sentence-transformers model (all-MiniLM-L6-v2, modules.json): the encoder agrees with the committed golden, sentence_embedding is its mean pooling, normalised")
+  @Test("a sentence-transformers model (all-MiniLM-L6-v2, modules.json): the encoder agrees with the committed golden, token_embeddings is its output, sentence_embedding its mean pooling, normalised")
   func sentenceTransformers() throws {
     guard haveReferencePython("bert-verify golden for all-MiniLM-L6-v2"), let python = referencePython else { return }
     var model = ProcessInfo.processInfo.environment["BERTWEIGHTS_MINILM"] ?? ""
@@ -117,8 +117,11 @@ struct GoldenMakerTests {
     let hidden = try #require(tensors.first { $0.name == "last_hidden_state" })
     let mask = try #require(tensors.first { $0.name == "attention_mask" })
     let embedding = try #require(tensors.first { $0.name == "sentence_embedding" })
+    let tokens = try #require(tensors.first { $0.name == "token_embeddings" })
     let (b, s, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
     #expect(embedding.shape == [b, h])
+    // No token-level module in MiniLM's pipeline: token_embeddings is the encoder's output.
+    #expect(tokens.shape == hidden.shape && tokens.bytes == hidden.bytes)
     let states = hidden.floats, sentences = embedding.floats
     let maskValues = stride(from: 0, to: mask.bytes.count, by: 8).map { mask.bytes[$0] }
     for row in 0..<b {
