@@ -132,6 +132,29 @@ struct GoldenMakerTests {
       let worst = (0..<h).map { abs(mean[$0] / norm - Double(sentences[row * h + $0])) }.max() ?? 1
       #expect(worst < 1e-5, "row \(row): sentence_embedding is not the normalised mean of last_hidden_state (\(worst))")
     }
+    let verify = try run(tool, [model, "--golden", made])
+    #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+  }
+
+  @Test("a sentence-transformers fixture with a Dense module (st-cls-dense): the golden agrees with sentence.py's and the model passes it",
+        arguments: ["safetensors", "h5"])
+  func sentenceFixture(variant: String) throws {
+    guard haveReferencePython("bert-verify golden for st-cls-dense/\(variant)"), let python = referencePython else { return }
+    let model = Fixtures.path("models/st-cls-dense/\(variant)")
+    guard FileManager.default.fileExists(atPath: model + "/modules.json") else {
+      Issue.record("no sentence-transformers fixture at \(model)")
+      return
+    }
+    let dir = TemporaryDirectory()
+    let texts = try textsFile(fromGolden: goldenPath("st-cls-dense"), in: dir)
+    let made = dir.file("golden.safetensors")
+    let result = try run(tool, ["golden", model, "--texts", texts, "--atol", "1e-5", "--rtol", "1e-4", "-o", made],
+                         environment: ["BERTWEIGHTS_REFERENCE_PYTHON": python])
+    try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
+    try expectAgreement(made, goldenPath("st-cls-dense"), atol: 1e-5, rtol: 1e-4)
+    let verify = try run(tool, [model, "--golden", made])
+    #expect(verify.status == 0, "\(verify.stdout)")
+    #expect(verify.stdout.contains("sentence_embedding"))
   }
 
   @Test("no python3 on PATH, a bad BERTWEIGHTS_REFERENCE_PYTHON, a venv that cannot be made: exit 2, one line")
