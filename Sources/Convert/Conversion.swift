@@ -122,7 +122,7 @@ public enum Conversion {
       copies.append((resolved, staging + "/" + name))
     }
     do {
-      try AtomicFile.write(Array((plan.config.canonicalJSON + "\n").utf8), to: staging + "/config.json")
+      try AtomicFile.write(Array((plan.config.transformersJSON + "\n").utf8), to: staging + "/config.json")
       for (from, to) in copies {
         try fm.copyItem(atPath: from, toPath: to)
       }
