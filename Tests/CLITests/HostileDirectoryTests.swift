@@ -43,7 +43,9 @@ struct HostileDirectoryTests {
   func deviceTokenizerFile() throws {
     let dir = try Self.model()
     try FileManager.default.createSymbolicLink(atPath: dir.file("vocab.txt"), withDestinationPath: "/dev/zero")
-    let output = dir.file("converted")
+    // Beside the source directory: an output inside it is refused by the output rules before the tokenizer is seen.
+    let elsewhere = TemporaryDirectory()
+    let output = elsewhere.file("converted")
     try Self.expectRefusal([dir.path, "-o", output], naming: dir.file("vocab.txt"), mentioning: "not a regular file")
     #expect(!FileManagerShim.exists(output))
   }
