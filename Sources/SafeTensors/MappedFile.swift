@@ -8,7 +8,7 @@ public final class MappedFile: @unchecked Sendable {
   public let count: Int
   private let base: UnsafeRawPointer?
   /// The open file the mapping was made from, kept for copies the kernel makes without touching the mapping
-  /// (``SafeTensorsWriter/copy(from:sourcePath:offset:count:)``).
+  /// (``SafeTensorsWriter/copy(from:range:)``).
   private let fd: Int32
 
   /// Maps `path` read-only.
