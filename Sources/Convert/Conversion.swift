@@ -29,7 +29,7 @@ public enum Conversion {
   ///
   /// The output rules (docs/SECURITY.md): without `force` nothing existing is touched, checked again by the final
   /// rename itself (which never replaces); with `force` a file output is replaced atomically, and a directory
-  /// output keeps every file but the ones a conversion writes (``outputFileNames``). A device, FIFO or socket at
+  /// output keeps every file but the ones a conversion writes (``isOutputFileName(_:)``). A device, FIFO or socket at
   /// `output`, or an `output` that is the source, inside its directory or holding it (compared by device and
   /// inode) is refused. Missing parent directories are created (and removed again on failure); a failure
   /// leaves `output` as it was; leftovers of killed runs for the same `output` are removed first.
@@ -38,6 +38,7 @@ public enum Conversion {
   public static func run(source: String, output: String, dtype: TargetDType = .keep,
                          from family: CheckpointFormat.Family? = nil, force: Bool = false,
                          shardSize: Int? = nil, progress: ConversionProgress? = nil) throws -> ConversionReport {
+    try checkOutputName(output)
     let asFile = output.hasSuffix(".safetensors")
     if shardSize != nil && asFile {
       throw ConvertError(.output, file: output, "--shard-size needs a directory output, not a .safetensors file")
@@ -122,7 +123,7 @@ public enum Conversion {
       copies.append((resolved, staging + "/" + name))
     }
     do {
-      try AtomicFile.write(Array((plan.config.transformersJSON + "\n").utf8), to: staging + "/config.json")
+      try AtomicFile.write(Array(plan.config.fileText.utf8), to: staging + "/config.json")
       for (from, to) in copies {
         try fm.copyItem(atPath: from, toPath: to)
       }

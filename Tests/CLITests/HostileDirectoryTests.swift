@@ -43,8 +43,7 @@ struct HostileDirectoryTests {
   func deviceTokenizerFile() throws {
     let dir = try Self.model()
     try FileManager.default.createSymbolicLink(atPath: dir.file("vocab.txt"), withDestinationPath: "/dev/zero")
-    // Beside the source directory: an output inside it is refused by the output rules before the tokenizer is seen.
-    let elsewhere = TemporaryDirectory()
+    let elsewhere = TemporaryDirectory()  // an output inside the source directory is refused on its own
     let output = elsewhere.file("converted")
     try Self.expectRefusal([dir.path, "-o", output], naming: dir.file("vocab.txt"), mentioning: "not a regular file")
     #expect(!FileManagerShim.exists(output))
