@@ -61,8 +61,13 @@ public enum Conversion {
 
     let createdParents: [String]
     do { createdParents = try OutputPath.createParents(of: target) } catch { throw ConvertError(.output, file: output, error.detail) }
+    // Parents made for this output go again if it fails or a signal ends the run (each only when empty).
+    let parentRegistrations = createdParents.map(TemporaryFiles.registerCreatedDirectory)
     var committed = false
-    defer { if !committed { OutputPath.removeCreated(createdParents) } }
+    defer {
+      if !committed { OutputPath.removeCreated(createdParents) }
+      for registration in parentRegistrations { registration.unregister() }
+    }
     OutputPath.removeStaleTemporaries(of: target)
     if existing == .directory { OutputPath.removeStaleTemporaries(named: URL(fileURLWithPath: target).lastPathComponent, in: target) }
 
