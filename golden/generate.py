@@ -811,6 +811,7 @@ def main() -> None:
         manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = golden_entry(gpath)
 
     minilm(manifest, gen)
+    __import__("families").generate(manifest, gen)  # RoBERTa, XLM-R, DistilBERT, ELECTRA, MPNet (golden/families.py)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")
 
