@@ -16,7 +16,10 @@ enum ShardedReader {
   ) throws(CheckpointError) -> [SourceTensor] {
     var tensors: [SourceTensor] = []
     var shardOf: [String: String] = [:]
-    for shard in index.shards {
+    // Shards in file-name order (`model-00001-of-00003…`), which is state-dict order for what transformers writes;
+    // the index lists keys sorted by name, so its first mentions need not be (RoBERTa's `classifier.…` sorts
+    // before `roberta.…`).
+    for shard in index.shards.sorted() {
       let path = index.path(ofShard: shard)
       guard FileManager.default.fileExists(atPath: path) else {
         throw CheckpointError(.shard, file: index.path, "shard '\(shard)' is missing")
