@@ -29,10 +29,11 @@ struct FamilyHead: Sendable {
     guard family != ModelFamily.bert.name, let headKind = plan.headKind else { return nil }
     let (h, e) = (c.hiddenSize, c.embeddingWidth)
     switch headKind {
-    case .sequenceClassification:
+    case .sequenceClassification, .multipleChoice where family == ModelFamily.distilBert.name:
       let dense = try weights.linear(.classifierDense, out: h, in: h)
       if family == ModelFamily.distilBert.name {
-        let output = try weights.linear(.classifier, out: c.numLabels, in: h)
+        // DistilBertForMultipleChoice: the same head with one output per choice.
+        let output = try weights.linear(.classifier, out: headKind == .multipleChoice ? 1 : c.numLabels, in: h)
         return FamilyHead(headKind: headKind, kind: .classification(dense: dense, activation: .relu, output: output))
       }
       let output = try weights.linear(.classifierOutput, out: c.numLabels, in: h)
