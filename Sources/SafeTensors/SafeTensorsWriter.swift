@@ -19,8 +19,10 @@ public struct TensorHeader: Sendable, Equatable {
 ///
 /// The output is deterministic (tensors in the given order, `__metadata__` first with sorted keys, integers
 /// as plain digits) and its data section starts at a multiple of ``alignment`` bytes, padded with spaces.
-/// Bytes go to a temporary file beside the destination, which ``finish()`` fsyncs and renames into place;
-/// a writer dropped unfinished removes it — there is never a partial file at the destination.
+/// Bytes go to a temporary file beside the destination (``OutputPath/temporaryPrefix(for:in:)``, registered for
+/// removal on SIGINT/SIGTERM), which ``finish()`` fsyncs and renames into place; a writer dropped unfinished
+/// removes it — there is never a partial file at the destination. Without `replacing`, ``finish()`` never
+/// replaces anything at the destination, even something that appeared while the tensors were written.
 public final class SafeTensorsWriter {
   /// The data section's alignment in the file.
   public static let alignment = 64
@@ -30,10 +32,15 @@ public final class SafeTensorsWriter {
   private let sizes: [Int]
   private var fd: Int32
   private let temporaryPath: String
+  private let registration: TemporaryFiles.Registration
+  private let replacing: Bool
   private var current = 0
   private var writtenInCurrent = 0
   private var finished = false
   private var digest = SHA256()
+  /// Whether `background` owns the digest (bytes copied by the kernel are being hashed there).
+  private var digestInBackground = false
+  private let background = BackgroundDigest()
   /// The SHA-256 of the file, once ``finish()`` has succeeded.
   public private(set) var sha256: String?
   /// Bytes written so far (header included).
@@ -42,8 +49,9 @@ public final class SafeTensorsWriter {
   /// Creates the temporary file and writes the header.
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` for duplicate names, sizes that overflow, a tensor that would
   ///   start at an offset that is not a multiple of its element size, or a header over 100 MB; `.io` on I/O errors.
-  public init(path: String, tensors: [TensorHeader], metadata: [String: String] = [:]) throws(SafeTensorsError) {
+  public init(path: String, tensors: [TensorHeader], metadata: [String: String] = [:], replacing: Bool = true) throws(SafeTensorsError) {
     self.path = path
+    self.replacing = replacing
     self.tensors = tensors
     func fail(_ tensor: String?, _ detail: String) -> SafeTensorsError {
       SafeTensorsError(.invalidWrite, file: path, tensor: tensor, detail)
@@ -72,15 +80,13 @@ public final class SafeTensorsWriter {
     let header = SafeTensorsWriter.headerBytes(tensors: tensors, sizes: sizes, metadata: metadata)
     guard header.count - 8 <= SafeTensorsFile.maxHeaderLength else { throw fail(nil, "header exceeds 100 MB") }
 
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[...$0]) } ?? ""
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     // I/O errors name the destination the caller asked for, not the hidden temporary file (removed by then).
     do {
-      (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
+      (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: OutputPath.temporaryPrefix(for: path))
     } catch {
       throw SafeTensorsError(.io, file: path, "cannot create a temporary file beside it: \(error.detail)")
     }
+    registration = TemporaryFiles.register(temporaryPath)
     do {
       try Syscalls.writeAll(fd, header, path)
       header.withUnsafeBytes { digest.update($0) }
@@ -102,6 +108,7 @@ public final class SafeTensorsWriter {
   /// Appends `bytes` to the data section. A call may cover part of a tensor, or run across tensor boundaries.
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` when more bytes arrive than the tensors declared.
   public func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+    try collectBackgroundDigest()
     var remaining = bytes.count
     while remaining > 0 {
       guard current < tensors.count else {
@@ -121,6 +128,81 @@ public final class SafeTensorsWriter {
         digest.update(bytes)
       }
       byteCount += bytes.count
+      startWritebackEvery(SafeTensorsWriter.writebackBytes)
+    } catch {
+      abandon()
+      throw error
+    }
+  }
+
+  /// Appends the bytes `range` of `file` unchanged, copied by the kernel (copy_file_range(2): page cache to page
+  /// cache, nothing passes through this process) while the digest of the same bytes is computed on a serial
+  /// background queue that reads them with pread(2) — so the copy of the next tensor overlaps the hashing of this
+  /// one, and a source truncated meanwhile is an error naming it, never a fault on a mapping.
+  /// - Returns: false, having written nothing, when the kernel cannot copy between these files (the caller then
+  ///   ``write(_:)``s the bytes).
+  /// - Throws: ``SafeTensorsError`` `.io`, `.invalidWrite` when more bytes arrive than the tensors declared.
+  public func copy(from file: MappedFile, range: Range<Int>) throws(SafeTensorsError) -> Bool {
+    let count = range.count
+    guard count > 0 else { return true }
+    var remaining = count
+    var (tensor, written) = (current, writtenInCurrent)
+    while remaining > 0 {
+      guard tensor < tensors.count else {
+        abandon()
+        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
+      }
+      let take = min(remaining, sizes[tensor] - written)
+      written += take
+      remaining -= take
+      if written == sizes[tensor] { (tensor, written) = (tensor + 1, 0) }
+    }
+    do throws(SafeTensorsError) {
+      var copied = 0
+      while copied < count {
+        let n = try file.withDescriptor { source throws(SafeTensorsError) in
+          try Syscalls.copyFileRange(from: source, offset: range.lowerBound + copied, to: fd, count: count - copied, path)
+        }
+        guard let n else {
+          // The kernel cannot copy between these files: only possible on the first call, before any byte moved.
+          guard copied == 0 else { throw SafeTensorsError(.io, file: path, "copy_file_range stopped working midway") }
+          return false
+        }
+        guard n > 0 else {
+          throw SafeTensorsError(.io, file: file.path, "ended at byte \(range.lowerBound + copied) while \(count - copied) more were being copied (truncated meanwhile?)")
+        }
+        copied += n
+      }
+      background.hash(file: file, range: range, startingFrom: &digest, handedOver: &digestInBackground)
+    } catch {
+      abandon()
+      throw error
+    }
+    byteCount += count
+    startWritebackEvery(SafeTensorsWriter.writebackBytes)
+    (current, writtenInCurrent) = (tensor, written)
+    advancePastEmptyTensors()
+    return true
+  }
+
+  /// Writeback starts once this many bytes have accumulated since it last started, so the final fsync waits only
+  /// for the tail instead of the whole file.
+  static let writebackBytes = 32 << 20
+  private var writebackStarted = 0
+
+  private func startWritebackEvery(_ bytes: Int) {
+    guard byteCount - writebackStarted >= bytes else { return }
+    Syscalls.startWriteback(fd, offset: writebackStarted, count: byteCount - writebackStarted)
+    writebackStarted = byteCount
+  }
+
+  /// Waits for the background digest of copied bytes and takes the digest back, so the bytes written next are
+  /// hashed after them.
+  private func collectBackgroundDigest() throws(SafeTensorsError) {
+    guard digestInBackground else { return }
+    digestInBackground = false
+    do {
+      digest = try background.collect()
     } catch {
       abandon()
       throw error
@@ -154,15 +236,17 @@ public final class SafeTensorsWriter {
       abandon()
       throw SafeTensorsError(.invalidWrite, file: path, tensor: pending.header.name, "\(pending.remaining) bytes were never written")
     }
+    try collectBackgroundDigest()
     do {
       try Syscalls.fsync(fd, path)
       Syscalls.close(fd)
       fd = -1
-      try Syscalls.rename(temporaryPath, path)
+      try OutputPath.publish(temporaryPath, at: path, replacing: replacing)
     } catch {
       abandon()
       throw SafeTensorsError(.io, file: path, error.detail)
     }
+    registration.unregister()
     finished = true
     sha256 = digest.finalizeHex()
     let slash = path.lastIndex(of: "/")
@@ -180,6 +264,7 @@ public final class SafeTensorsWriter {
     if fd >= 0 { Syscalls.close(fd) }
     fd = -1
     Syscalls.unlink(temporaryPath)
+    registration.unregister()
     finished = true
   }
 
