@@ -39,10 +39,12 @@ MODELS = g.MODELS
 TOL = g.TINY_TOL
 
 # Smaller than generate.py's BERT models: golden/ has a 10 MB budget, .h5 files cost ~1.6 KB and the manifest
-# ~400 bytes per stored tensor. Every serialisation is written for roberta-seqcls; each family's main model has
-# safetensors, a .bin and .h5; the others safetensors (the readers are the same for every family, the names not).
-SIZES = dict(hidden=8, layers=2, heads=2, intermediate=12, vocab=32, positions=16)
-ALL = ["safetensors", "safetensors-sharded", "bin", "bin-sharded", "bin-legacy", "h5"]
+# ~330 bytes per stored tensor, so one layer (MPNet two: its relative bias is shared by every layer) and few
+# variants: the readers are the same for every family, the names are not. Every family's main model has
+# safetensors and a legacy .bin (its position_ids buffer); .h5 for RoBERTa, ELECTRA (embeddings_project,
+# discriminator) and MPNet (relative bias, and the pooler only the TF class has); a sharded .bin for RoBERTa, whose
+# `classifier.*` sorts before `roberta.*` in the index; a zip .bin for the tied RoBERTa MLM.
+SIZES = dict(hidden=8, layers=1, heads=2, intermediate=12, vocab=32, positions=16)
 SHARD_SIZE = "3KB"  # the tiny models are ~8 KB
 
 
@@ -70,7 +72,7 @@ def electra_config(**extra):
 
 def mpnet_config(**extra):
     s = SIZES
-    return MPNetConfig(vocab_size=s["vocab"], hidden_size=s["hidden"], num_hidden_layers=s["layers"],
+    return MPNetConfig(vocab_size=s["vocab"], hidden_size=s["hidden"], num_hidden_layers=2,
                        num_attention_heads=s["heads"], intermediate_size=s["intermediate"],
                        max_position_embeddings=s["positions"] + 2, pad_token_id=1, bos_token_id=0, eos_token_id=2,
                        hidden_act="gelu", **extra)
@@ -82,18 +84,18 @@ CLS_LABELS = dict(num_labels=2, id2label=dict(enumerate(LABELS)), label2id={n: i
 # model name -> class, TF class, config, prefix of the base model, variants, seed, input layout.
 SPECS = OrderedDict([
     ("roberta-seqcls", dict(cls="RobertaForSequenceClassification", config=lambda: roberta_config(**CLS_LABELS),
-                            prefix="roberta", variants=ALL, seed=5101, types=True)),
+                            prefix="roberta", variants=["safetensors", "bin-sharded", "bin-legacy", "h5"], seed=5101, types=True)),
     ("roberta-mlm", dict(cls="RobertaForMaskedLM", config=lambda: roberta_config(),
                          prefix="roberta", variants=["safetensors", "bin"], seed=5102, types=True)),
     ("xlmr-base", dict(cls="XLMRobertaModel", config=lambda: roberta_config(XLMRobertaConfig),
-                       prefix="roberta", variants=["safetensors", "bin"], seed=5103, types=True)),
+                       prefix="roberta", variants=["safetensors"], seed=5103, types=True)),
     ("distilbert-seqcls", dict(cls="DistilBertForSequenceClassification",
                                config=lambda: distilbert_config(activation="gelu", **CLS_LABELS),
-                               prefix="distilbert", variants=["safetensors", "bin-legacy", "h5"], seed=5201, types=False)),
+                               prefix="distilbert", variants=["safetensors", "bin-legacy"], seed=5201, types=False)),
     ("distilbert-sinusoidal", dict(cls="DistilBertModel", config=lambda: distilbert_config(sinusoidal_pos_embds=True),
                                    prefix="distilbert", variants=["safetensors"], seed=5202, types=False)),
     ("electra-discriminator", dict(cls="ElectraForPreTraining", config=lambda: electra_config(embedding_size=4),
-                                   prefix="electra", variants=["safetensors", "bin", "h5"], seed=5301, types=True)),
+                                   prefix="electra", variants=["safetensors", "bin-legacy", "h5"], seed=5301, types=True)),
     ("electra-seqcls", dict(cls="ElectraForSequenceClassification",
                             config=lambda: electra_config(embedding_size=SIZES["hidden"], hidden_act="gelu_new",
                                                           **CLS_LABELS),

@@ -58,11 +58,13 @@ struct SweepTests {
     #expect(accepted == 0, "\(file): \(accepted) truncated copies were accepted")
   }
 
-  /// Flips that libhdf5 mishandles before any check of ours runs (docs/SECURITY.md, "What libhdf5 leaves us exposed
-  /// to"): a global-heap reference in a name list bent by one bit. File → byte position → what happens. The crash is
-  /// skipped and the slow read runs without its time limit, each with a note, until libhdf5 is contained (issue 17).
+  /// Flips that crash libhdf5 before any check of ours runs (docs/SECURITY.md, "What libhdf5 leaves us exposed to"):
+  /// a global-heap reference in a `weight_names` list bent by one bit sends `H5Aread` → `H5T__conv_vlen` →
+  /// `H5HG_read` into a memcpy from a bad pointer (SIGSEGV). File → byte position → what happens; skipped with a
+  /// note until libhdf5 is contained (issue 17).
   static let libhdf5Known: [String: [Int: String]] = [
-    "models/distilbert-seqcls/h5/tf_model.h5": [12597: "crashes (SIGSEGV in a memcpy)", 12251: "takes about a second"],
+    "models/roberta-seqcls/h5/tf_model.h5": [3583: "crashes (SIGSEGV in H5HG_read)"],
+    "models/electra-discriminator/h5/tf_model.h5": [2991: "crashes (SIGSEGV in H5HG_read)"],
   ]
 
   @Test("single flipped bits give an error or readable tensors, never a crash", arguments: SweepTests.files)
