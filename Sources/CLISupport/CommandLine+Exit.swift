@@ -51,6 +51,10 @@ extension ParsableCommand {
   public static func mainExitingWithContractCodes() {
     signal(SIGXFSZ, SIG_IGN)
     TemporaryFiles.installSignalHandlers()
+    if asksForRootHelp(Array(CommandLine.arguments.dropFirst())) {
+      print(helpIncludingDefaultSubcommand())
+      Foundation.exit(0)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -38,6 +38,7 @@ public enum Conversion {
   public static func run(source: String, output: String, dtype: TargetDType = .keep,
                          from family: CheckpointFormat.Family? = nil, force: Bool = false,
                          shardSize: Int? = nil, progress: ConversionProgress? = nil) throws -> ConversionReport {
+    try checkOutputName(output)
     let asFile = output.hasSuffix(".safetensors")
     if shardSize != nil && asFile {
       throw ConvertError(.output, file: output, "--shard-size needs a directory output, not a .safetensors file")
@@ -122,7 +123,7 @@ public enum Conversion {
       copies.append((resolved, staging + "/" + name))
     }
     do {
-      try AtomicFile.write(Array((plan.config.canonicalJSON + "\n").utf8), to: staging + "/config.json")
+      try AtomicFile.write(Array(plan.config.fileText.utf8), to: staging + "/config.json")
       for (from, to) in copies {
         try fm.copyItem(atPath: from, toPath: to)
       }

@@ -57,23 +57,23 @@ public final class SafeTensorsWriter {
       SafeTensorsError(.invalidWrite, file: path, tensor: tensor, detail)
     }
     var sizes: [Int] = []
-    var names = Set<String>()
+    var names = Set<UTF8Key>()  // names are bytes (docs/FORMAT.md): `café` NFC and NFD are two names
     var offset = 0
     for tensor in tensors {
-      guard tensor.name != "__metadata__", names.insert(tensor.name).inserted else { throw fail(tensor.name, "name used twice") }
-      var bits = tensor.dtype.bitWidth
-      for dim in tensor.shape {
-        guard dim >= 0 else { throw fail(tensor.name, "negative dimension in \(tensor.shape)") }
-        let (product, overflow) = bits.multipliedReportingOverflow(by: dim)
-        guard !overflow else { throw fail(tensor.name, "shape \(tensor.shape) overflows") }
-        bits = product
+      guard !tensor.name.utf8.elementsEqual("__metadata__".utf8), names.insert(UTF8Key(tensor.name)).inserted else {
+        throw fail(tensor.name, "name used twice")
       }
+      guard !tensor.shape.contains(where: { $0 < 0 }) else { throw fail(tensor.name, "negative dimension in \(tensor.shape)") }
+      // Elements before bits, as the reader and the reference count them ([2^62, 0] is 0 bytes).
+      guard let bits = Header.bitCount(tensor.dtype, tensor.shape) else { throw fail(tensor.name, "shape \(tensor.shape) overflows") }
       guard bits % 8 == 0 else { throw fail(tensor.name, "\(tensor.dtype.rawValue) \(tensor.shape) is not a whole number of bytes") }
       guard offset % tensor.dtype.byteWidth == 0 else {
         throw fail(tensor.name, "would start at data offset \(offset), not a multiple of its \(tensor.dtype.byteWidth)-byte element")
       }
       sizes.append(bits / 8)
-      offset += bits / 8
+      let (next, overflow) = offset.addingReportingOverflow(bits / 8)
+      guard !overflow else { throw fail(tensor.name, "the data section would exceed Int.max bytes") }
+      offset = next
     }
     self.sizes = sizes
 
@@ -290,7 +290,7 @@ public final class SafeTensorsWriter {
     if !metadata.isEmpty {
       separator()
       json += "\"__metadata__\":{"
-      let keys = metadata.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) { $0.value < $1.value } }
+      let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }  // UTF-8 byte order
       for (i, key) in keys.enumerated() {
         if i > 0 { json += "," }
         JSONValue.writeEscaped(key, to: &json)
