@@ -203,7 +203,14 @@ def save_h5(spec: dict, pt_dir: Path, out: Path) -> None:
     tf_cls = getattr(transformers, "TF" + spec["cls"])
     tf_keras.backend.clear_session()
     tf.random.set_seed(0)
-    tf_cls.from_pretrained(pt_dir, from_pt=True).save_pretrained(out)
+    tf_model = tf_cls.from_pretrained(pt_dir, from_pt=True)
+    # Weights the TF class has and the PyTorch one lacks (TF MPNet heads' pooler) start random whatever the seed;
+    # seeded values keep the file reproducible.
+    rng = np.random.default_rng(spec["seed"] + 3)
+    for w in tf_model.weights:
+        if "/pooler/" in w.name and spec["cls"] != "MPNetModel":
+            w.assign((rng.standard_normal(tuple(w.shape)) * 0.1).astype(np.float32))
+    tf_model.save_pretrained(out)
     tf_keras.backend.clear_session()
 
 
