@@ -19,6 +19,13 @@ public struct ModelConfig: Sendable {
   public var layerNormEps: Double
   public var hiddenAct: String
   public var positionEmbeddingType: String
+  /// The embeddings' width when it differs from `hidden_size` (ELECTRA's `embedding_size`, projected to the hidden
+  /// size by `embeddings_project`); nil when they are `hidden_size` wide.
+  public var embeddingSize: Int? = nil
+  /// RoBERTa-style positions (RoBERTa, XLM-RoBERTa, MPNet): a token that is not `padding_idx` is at
+  /// `padding_idx + 1 +` the number of such tokens before it, a `padding_idx` token at `padding_idx`
+  /// (transformers' `create_position_ids_from_input_ids`); nil: positions 0…L−1.
+  public var positionPaddingIndex: Int? = nil
   /// From `id2label` when present, else `num_labels`, else 2 (transformers' default).
   public var numLabels: Int
   /// `architectures`, named as PyTorch classes (`TFBertModel` → `BertModel`).
@@ -168,6 +175,9 @@ public struct ModelConfig: Sendable {
     kept["id2label"] = .object(names.enumerated().map { (String($0.offset), .string($0.element)) })
     return JSONValue.object(kept.sorted { $0.key < $1.key }).canonicalText
   }
+
+  /// The embeddings' width: ``embeddingSize`` or `hidden_size`.
+  public var embeddingWidth: Int { embeddingSize ?? hiddenSize }
 
   /// The head class named by `architectures` (`BertForTokenClassification`), if the family knows it.
   public var architectureHead: HeadKind? {

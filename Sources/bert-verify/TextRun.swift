@@ -15,7 +15,9 @@ struct TextRun {
     let bert = try model.load()
     let encoding = tokenizer.encode(text, pair: pair, maxLength: tokenizer.modelMaxLength ?? bert.config.maxPositionEmbeddings)
     let input = try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids,
-                                 attentionMask: encoding.attentionMask, tokenTypeIDs: encoding.typeIds)
+                                 attentionMask: encoding.attentionMask,
+                                 // DistilBERT's and MPNet's tokenizers give no token types (docs/GOLDEN.md).
+                                 tokenTypeIDs: bert.config.typeVocabSize == 0 ? nil : encoding.typeIds)
     let output = try bert.forward(input, keepHiddenStates: false)
     print("tokens:  \(encoding.ids.count) \(encoding.ids)")
     guard let logits = output.logits, logits.shape.count == 2 else {
