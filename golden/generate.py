@@ -811,9 +811,13 @@ def main() -> None:
         manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = golden_entry(gpath)
 
     minilm(manifest, gen)
+    import sentence  # sentence-transformers goldens (golden/sentence.py)
+    sentence.generate(manifest, gen)
+    __import__("families").generate(manifest, gen)  # RoBERTa, XLM-R, DistilBERT, ELECTRA, MPNet (golden/families.py)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")
     runpy.run_path(str(ROOT / "tokenizer" / "make_offsets.py"), run_name="__main__")  # HF offset_mapping
+    runpy.run_path(str(ROOT / "tokenizer" / "make_families.py"), run_name="__main__")  # MPNet, RoBERTa, XLM-R tokenizers
 
     write_json(ROOT / "manifest.json", manifest)
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())

@@ -9,6 +9,8 @@ struct Attention: Sendable {
   let output: Linear
   let norm: LayerNorm
   let heads: Int
+  /// MPNet's relative position bias, added to every head's scaled scores; nil for the others.
+  var relativeBias: RelativePositionBias? = nil
 
   /// Reads [tokens, hidden] from `input`, leaves the block's output in `workspace.attention`.
   ///
@@ -37,6 +39,7 @@ struct Attention: Sendable {
     let tasks = segments.count * heads
     let (scratch, maskBias, queue, stride) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks, ws.sequence * ws.sequence)
     let (packedScratch, packedStride) = (ws.packedHead.pointer, ws.packedHeadStride)
+    let relativeBias = self.relativeBias
     queue.reset(count: tasks)
     Parallel.perform(min(ws.threads, tasks)) { worker in
       let scores = scratch + worker * stride
@@ -53,6 +56,7 @@ struct Attention: Sendable {
         PackedWeight.multiplyAdd(m: seq, n: seq, k: d, a: q + offset, lda: h, b: k + offset, ldb: h, transposed: false,
                                  packed: packed, c: scores, ldc: seq)
         VectorMath.scale(scores, count: seq * seq, by: scaling)
+        relativeBias?.add(head: head, to: scores, length: seq)
         for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
         // context_bh = P · V_bh, written into the head's columns of the context.
         for i in 0..<seq { (ctx + offset + i * h).update(repeating: 0, count: d) }

@@ -15,10 +15,21 @@ struct TextRun {
     let bert = try model.load()
     let encoding = tokenizer.encode(text, pair: pair, maxLength: tokenizer.modelMaxLength ?? bert.config.maxPositionEmbeddings)
     let input = try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids,
-                                 attentionMask: encoding.attentionMask, tokenTypeIDs: encoding.typeIds)
+                                 attentionMask: encoding.attentionMask,
+                                 // DistilBERT's and MPNet's tokenizers give no token types (docs/GOLDEN.md).
+                                 tokenTypeIDs: bert.config.typeVocabSize == 0 ? nil : encoding.typeIds)
     let output = try bert.forward(input, keepHiddenStates: false)
     print("tokens:  \(encoding.ids.count) \(encoding.ids)")
     guard let logits = output.logits, logits.shape.count == 2 else {
+      // A sentence-transformers model: its own embedding, not the pooler it was never trained through.
+      let sentence = try SentenceEncoder.load(model.model, from: model.from)
+      if sentence.origin != .plain {
+        let embedding = try sentence.encode(input).sentenceEmbedding
+        print("sentence embedding (\(sentence.summary), \(embedding.count) values)[0..<8]:",
+              embedding.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))
+        print("(bert-verify embed prints whole embeddings; explain compares [CLS], the pooler and the mean)")
+        return
+      }
       let pooled = output.poolerOutput ?? Array(output.lastHiddenState.prefix(bert.config.hiddenSize))
       print("no sequence-classification head; \(output.poolerOutput == nil ? "[CLS] hidden state" : "pooler_output")[0..<8]:",
             pooled.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))

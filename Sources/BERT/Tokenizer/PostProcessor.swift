@@ -10,6 +10,20 @@ struct PostProcessor: Sendable, Equatable {
 
   var single: [Piece]
   var pair: [Piece]
+  /// Byte-level offset trimming (RobertaProcessing / ByteLevel `trim_offsets`), applied to each sequence.
+  var trim: Trim?
+
+  struct Trim: Sendable, Equatable {
+    var addPrefixSpace: Bool
+  }
+
+  /// RobertaProcessing: `<s> $A </s>` and `<s> $A </s> </s> $B </s>`, every token type 0.
+  static func roberta(cls: Int32, sep: Int32) -> PostProcessor {
+    PostProcessor(
+      single: [.special(ids: [cls], typeID: 0), .sequence(first: true, typeID: 0), .special(ids: [sep], typeID: 0)],
+      pair: [.special(ids: [cls], typeID: 0), .sequence(first: true, typeID: 0), .special(ids: [sep], typeID: 0),
+             .special(ids: [sep], typeID: 0), .sequence(first: false, typeID: 0), .special(ids: [sep], typeID: 0)])
+  }
 
   /// `[CLS] $A:0 [SEP]:0` and `[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1`.
   static func bert(cls: Int32, sep: Int32) -> PostProcessor {
@@ -33,6 +47,11 @@ struct PostProcessor: Sendable, Equatable {
   /// The final encoding: ids, token types, offsets, special-token mask and sequence ids.
   /// - Parameter token: the text of a token id.
   func assemble(_ a: TokenPieces, _ b: TokenPieces?, addSpecialTokens: Bool, token: (Int32) -> String) -> WordPieceTokenizer.Encoding {
+    var a = a, b = b
+    if let trim {
+      trimOffsets(&a, addPrefixSpace: trim.addPrefixSpace, token: token)
+      if b != nil { trimOffsets(&b!, addPrefixSpace: trim.addPrefixSpace, token: token) }
+    }
     let (ids, types) = apply(a.ids, b?.ids, addSpecialTokens: addSpecialTokens)
     var offsets: [TokenSpan] = []
     var special: [Int] = []
@@ -40,7 +59,10 @@ struct PostProcessor: Sendable, Equatable {
     offsets.reserveCapacity(ids.count)
     special.reserveCapacity(ids.count)
     sequence.reserveCapacity(ids.count)
+    var tokens: [String] = []
+    tokens.reserveCapacity(ids.count)
     func add(_ pieces: TokenPieces, _ index: Int) {
+      for (k, id) in pieces.ids.enumerated() { tokens.append(pieces.texts[k] ?? token(id)) }
       offsets += pieces.spans
       special += repeatElement(0, count: pieces.ids.count)
       sequence += repeatElement(Optional(index), count: pieces.ids.count)
@@ -49,6 +71,7 @@ struct PostProcessor: Sendable, Equatable {
       for piece in b == nil ? single : pair {
         switch piece {
         case .special(let specialIDs, _):
+          for id in specialIDs { tokens.append(token(id)) }
           offsets += repeatElement(.none, count: specialIDs.count)
           special += repeatElement(1, count: specialIDs.count)
           sequence += repeatElement(nil, count: specialIDs.count)
@@ -62,7 +85,7 @@ struct PostProcessor: Sendable, Equatable {
     }
     return WordPieceTokenizer.Encoding(
       ids: ids, typeIds: types, attentionMask: [Int](repeating: 1, count: ids.count), offsets: offsets,
-      tokens: ids.map { token(Int32(truncatingIfNeeded: $0)) }, specialTokensMask: special, sequenceIds: sequence)
+      tokens: tokens, specialTokensMask: special, sequenceIds: sequence)
   }
 
   /// The final ids and token types.
@@ -108,15 +131,7 @@ enum Truncation {
     var ids = a.ids, pairIDs = b?.ids
     apply(&ids, &pairIDs, maxLength: maxLength, added: added, side: side)
     func cut(_ pieces: inout TokenPieces, to n: Int) {
-      guard pieces.ids.count > n else { return }
-      switch side {
-      case .right:
-        pieces.ids.removeSubrange(n...)
-        pieces.spans.removeSubrange(n...)
-      case .left:
-        pieces.ids.removeSubrange(..<(pieces.ids.count - n))
-        pieces.spans.removeSubrange(..<(pieces.spans.count - n))
-      }
+      pieces.keep(n, fromStart: side == .right)
     }
     cut(&a, to: ids.count)
     if b != nil { cut(&b!, to: pairIDs!.count) }
