@@ -21,9 +21,9 @@ enum HDF5ObjectKind {
 final class HDF5Child: @unchecked Sendable {
   /// The environment variable naming the reader binary (default: `bert-hdf5-reader` beside the executable).
   static let readerVariable = "BERTWEIGHTS_HDF5_READER"
-  /// The environment variable setting the per-request timeout in seconds (default 120).
+  /// The environment variable setting the per-request timeout in seconds (default 30: an answer is at most one 300 MiB block, read from the page cache or disk).
   static let timeoutVariable = "BERTWEIGHTS_HDF5_TIMEOUT"
-  static let defaultTimeout = 120.0
+  static let defaultTimeout = 30.0
   /// The largest error or name reply accepted.
   static let maxReply = HDF5WireLimits.maxMessage
 
