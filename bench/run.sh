@@ -46,6 +46,8 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_
 
 "$swift" build -c release --scratch-path "$scratch" --product bert-convert >&2
 "$swift" build -c release --scratch-path "$scratch" --product bert-verify >&2
+# .h5 sources are read by libhdf5 in this sandboxed helper, found beside the tools (docs/SECURITY.md).
+"$swift" build -c release --scratch-path "$scratch" --product bert-hdf5-reader >&2
 bin="$("$swift" build -c release --scratch-path "$scratch" --show-bin-path)"
 
 models="$("$python" "$root/bench/make_models.py" "$cache/models")"
