@@ -109,17 +109,8 @@ public final class SafeTensorsWriter {
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` when more bytes arrive than the tensors declared.
   public func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
     try collectBackgroundDigest()
-    var remaining = bytes.count
-    while remaining > 0 {
-      guard current < tensors.count else {
-        abandon()
-        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
-      }
-      let take = min(remaining, sizes[current] - writtenInCurrent)
-      writtenInCurrent += take
-      remaining -= take
-      advancePastEmptyTensors()
-    }
+    (current, writtenInCurrent) = try position(after: bytes.count)
+    advancePastEmptyTensors()
     do {
       if bytes.count >= SafeTensorsWriter.concurrentDigestBytes {
         try writeAndDigestConcurrently(bytes)
@@ -145,18 +136,7 @@ public final class SafeTensorsWriter {
   public func copy(from file: MappedFile, range: Range<Int>) throws(SafeTensorsError) -> Bool {
     let count = range.count
     guard count > 0 else { return true }
-    var remaining = count
-    var (tensor, written) = (current, writtenInCurrent)
-    while remaining > 0 {
-      guard tensor < tensors.count else {
-        abandon()
-        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
-      }
-      let take = min(remaining, sizes[tensor] - written)
-      written += take
-      remaining -= take
-      if written == sizes[tensor] { (tensor, written) = (tensor + 1, 0) }
-    }
+    let (tensor, written) = try position(after: count)
     do throws(SafeTensorsError) {
       var copied = 0
       while copied < count {
@@ -183,6 +163,24 @@ public final class SafeTensorsWriter {
     (current, writtenInCurrent) = (tensor, written)
     advancePastEmptyTensors()
     return true
+  }
+
+  /// The tensor and the bytes written into it once `count` more bytes are appended (the writer abandoned when they
+  /// are more than the tensors declared).
+  private func position(after count: Int) throws(SafeTensorsError) -> (tensor: Int, written: Int) {
+    var remaining = count
+    var (tensor, written) = (current, writtenInCurrent)
+    while remaining > 0 {
+      guard tensor < tensors.count else {
+        abandon()
+        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
+      }
+      let take = min(remaining, sizes[tensor] - written)
+      written += take
+      remaining -= take
+      if written == sizes[tensor] { (tensor, written) = (tensor + 1, 0) }
+    }
+    return (tensor, written)
   }
 
   /// Writeback starts once this many bytes have accumulated since it last started, so the final fsync waits only
