@@ -22,20 +22,38 @@ def files(pattern):
 
 
 def small_tokenizer(path, keep=160):
-    """tokenizer.json with its vocabulary cut to the first `keep` entries plus every special token."""
+    """tokenizer.json with its vocabulary cut to the first `keep` entries plus every special token (WordPiece and
+    BPE: a token → id map, BPE's merges kept where all three tokens are; Unigram: a list of [piece, score])."""
     data = json.loads(path.read_text())
-    vocab = data["model"]["vocab"]
-    special = {t["content"] for t in data.get("added_tokens", [])}
-    kept = {token: i for i, (token, _) in enumerate(sorted(vocab.items(), key=lambda kv: kv[1])) if i < keep}
-    for token in special:
-        kept.setdefault(token, len(kept))
-    data["model"]["vocab"] = kept
-    ids = {token: i for token, i in kept.items()}
+    model = data["model"]
+    special = [t["content"] for t in data.get("added_tokens", [])]
+    if isinstance(model["vocab"], list):
+        pieces = model["vocab"][:keep]
+        present = {piece for piece, _ in pieces}
+        pieces += [[token, 0.0] for token in special if token not in present]
+        model["vocab"] = pieces
+        ids = {piece: i for i, (piece, _) in enumerate(pieces)}
+        if model.get("unk_id") is not None:
+            model["unk_id"] = ids.get(pieces[0][0], 0) if model["unk_id"] >= len(pieces) else model["unk_id"]
+    else:
+        kept = {token: i for i, (token, _) in enumerate(sorted(model["vocab"].items(), key=lambda kv: kv[1])) if i < keep}
+        for token in special:
+            kept.setdefault(token, len(kept))
+        model["vocab"] = kept
+        ids = dict(kept)
+        if "merges" in model:
+            def parts(m):
+                return m.split(" ", 1) if isinstance(m, str) else m
+            model["merges"] = [m for m in model["merges"]
+                               if all(p in kept for p in parts(m)) and "".join(parts(m)) in kept]
     for t in data.get("added_tokens", []):
         t["id"] = ids[t["content"]]
     post = data.get("post_processor") or {}
     for name, entry in (post.get("special_tokens") or {}).items():
         entry["ids"] = [ids.get(name, 0)]
+    for key in ("sep", "cls"):
+        if isinstance(post.get(key), list) and len(post[key]) == 2:
+            post[key][1] = ids.get(post[key][0], 0)
     return json.dumps(data, ensure_ascii=False).encode()
 
 
