@@ -811,6 +811,8 @@ def main() -> None:
         manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = golden_entry(gpath)
 
     minilm(manifest, gen)
+    import heads  # head classes, f16/bf16 goldens of seqcls, relative positions (golden/heads.py)
+    heads.generate(manifest, gen)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")
 

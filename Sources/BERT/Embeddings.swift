@@ -1,9 +1,12 @@
-/// `BertEmbeddings` with absolute positions: LayerNorm(word[id] + token_type[tt] + position[s]).
+/// `BertEmbeddings`: LayerNorm(word[id] + token_type[tt] + position[s]); without the position term when the
+/// positions are relative (`position_embedding_type` `relative_key`, `relative_key_query`: the attention adds them).
 struct Embeddings: Sendable {
   let word: WeightTensor
   let position: WeightTensor
   let tokenType: WeightTensor
   let norm: LayerNorm
+  /// False for relative positions: `position` is then unused, as in transformers.
+  var absolutePositions = true
 
   var hiddenSize: Int { word.shape[1] }
 
@@ -13,6 +16,7 @@ struct Embeddings: Sendable {
   func apply(_ input: EncoderInput, rowTokens: [Int]? = nil, into output: UnsafeMutablePointer<Float>) throws(BERTError) {
     let h = hiddenSize
     let eps = Float(norm.eps)
+    let absolute = absolutePositions
     try word.withFloats { words throws(BERTError) in
       try tokenType.withFloats { types throws(BERTError) in
         try position.withFloats { positions throws(BERTError) in
@@ -29,6 +33,14 @@ struct Embeddings: Sendable {
                       let p = positions + (t % input.sequence) * h
                       // transformers adds word + token type first, then the positions.
                       var i = 0
+                      while !absolute && i + FloatVector.scalarCount <= h {
+                        row.store(w.vector(at: i) + tt.vector(at: i), at: i)
+                        i += FloatVector.scalarCount
+                      }
+                      while !absolute && i < h {
+                        row[i] = w[i] + tt[i]
+                        i += 1
+                      }
                       while i + FloatVector.scalarCount <= h {
                         row.store((w.vector(at: i) + tt.vector(at: i)) + p.vector(at: i), at: i)
                         i += FloatVector.scalarCount

@@ -40,9 +40,9 @@ struct EncoderTests {
     #expect(badInput { _ = try model.forward(EncoderInput(batch: 1, sequence: 3, inputIDs: [2, 3, 4]), workspace: workspace) } != nil)
   }
 
-  @Test("relative position embeddings and unknown activations are unsupported, said clearly")
+  @Test("unknown position embeddings and activations are unsupported, said clearly")
   func unsupported() throws {
-    for (key, value, expected) in [("position_embedding_type", "relative_key", "position_embedding_type 'relative_key'"),
+    for (key, value, expected) in [("position_embedding_type", "rotary", "position_embedding_type 'rotary'"),
                                    ("hidden_act", "gelu_banana", "hidden_act 'gelu_banana'")] {
       let dir = TemporaryDirectory()
       _ = try copyFixture("models/seqcls/safetensors", into: dir)
