@@ -29,7 +29,7 @@ let package = Package(
 
     // Data flows one way: file → Checkpoint (named tensors) → Models (family tables, parameter map) →
     // Convert (canonical writer) or BERT (encoder). docs/ARCHITECTURE.md walks a tensor through them.
-    .target(name: "SafeTensors", dependencies: ["Support", "CSHA256"], swiftSettings: swiftSettings),
+    .target(name: "SafeTensors", dependencies: ["Support", "CSHA256", "CLinux"], swiftSettings: swiftSettings),
     .target(name: "Checkpoint", dependencies: ["SafeTensors", "Support", "CZip", "CHDF5"], swiftSettings: swiftSettings),
     .target(name: "Models", dependencies: ["SafeTensors", "Checkpoint", "Support"], swiftSettings: swiftSettings),
     .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support"], swiftSettings: swiftSettings),
@@ -63,6 +63,7 @@ let package = Package(
     // MARK: - C code Swift cannot express (per-function target features), called from one Swift file
 
     .target(name: "CSHA256"),
+    .target(name: "CLinux"),
     .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
     // MARK: - Tests

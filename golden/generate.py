@@ -815,6 +815,7 @@ def main() -> None:
     heads.generate(manifest, gen)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")
+    runpy.run_path(str(ROOT / "tokenizer" / "make_offsets.py"), run_name="__main__")  # HF offset_mapping
 
     write_json(ROOT / "manifest.json", manifest)
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())

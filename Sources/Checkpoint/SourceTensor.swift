@@ -9,6 +9,10 @@ public protocol TensorBytes: Sendable {
   /// reader's lifetime (so a consumer may use the bytes in place at every access instead of copying them once).
   var isMapped: Bool { get }
 
+  /// The file and byte range holding exactly these bytes as stored (C-contiguous little-endian), when they are a
+  /// plain slice of a mapped file: a writer can then have the kernel copy them. nil otherwise (the default).
+  var storedSlice: (file: MappedFile, range: Range<Int>)? { get }
+
   /// Calls `body` with the tensor's bytes.
   /// - Throws: ``CheckpointError`` when the bytes cannot be produced, or what `body` throws.
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
@@ -21,6 +25,8 @@ public protocol TensorBytes: Sendable {
 }
 
 extension TensorBytes {
+  public var storedSlice: (file: MappedFile, range: Range<Int>)? { nil }
+
   public func readOnce(chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     try withContiguousBytes { bytes in try forEachChunk(of: bytes, chunkBytes: chunkBytes, body) }
   }
@@ -59,6 +65,8 @@ public struct SourceTensor: Sendable {
   public var elementCount: Int { shape.reduce(1, *) }
   /// Whether the bytes are a stable view of a mapping (``TensorBytes/isMapped``).
   public var isMapped: Bool { bytes.isMapped }
+  /// The file and range the bytes lie in unchanged, when they do (``TensorBytes/storedSlice``).
+  public var storedSlice: (file: MappedFile, range: Range<Int>)? { bytes.storedSlice }
   public var byteCount: Int { elementCount * dtype.byteWidth }
 
   /// Calls `body` with the tensor's C-contiguous little-endian bytes (exactly ``byteCount`` of them).
@@ -80,6 +88,7 @@ public struct MappedTensorBytes: TensorBytes {
   public let view: TensorView
   public init(_ view: TensorView) { self.view = view }
   public var isMapped: Bool { true }
+  public var storedSlice: (file: MappedFile, range: Range<Int>)? { (view.file, view.fileRange) }
   public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try view.withUnsafeBytes(body)
   }

@@ -65,7 +65,10 @@ public enum CanonicalWriter {
         let source = tensor.source
         reading = tensor
         var overflow = 0
-        if source.dtype == dtype {
+        if source.dtype == dtype, let (file, range) = source.storedSlice, range.count == tensor.shape.reduce(dtype.byteWidth, *),
+           try writer.copy(from: file, range: range) {
+          // Copied by the kernel.
+        } else if source.dtype == dtype {
           try source.readOnce(chunkBytes: copyChunkBytes) { try writer.write($0) }
         } else {
           try source.readOnce(chunkBytes: chunkElements * source.dtype.byteWidth) { input in

@@ -6,8 +6,15 @@ import SafeTensors
 public protocol TensorSink: AnyObject {
   /// Appends bytes of the current tensor; tensors arrive in order, each exactly its size.
   func write(_ bytes: UnsafeRawBufferPointer) throws
+  /// Appends the bytes `range` of `file` unchanged, copied without passing through this process when the format
+  /// and the file systems allow; false when the sink cannot (the caller then ``write(_:)``s them).
+  func copy(from file: MappedFile, range: Range<Int>) throws -> Bool
   /// Completes the output. Only after this returns is there a file at the path; a sink dropped before leaves nothing.
   func finish() throws -> (byteCount: Int, sha256: String)
+}
+
+extension TensorSink {
+  public func copy(from file: MappedFile, range: Range<Int>) throws -> Bool { false }
 }
 
 /// Makes the sink for one output file: its path, the tensors it will receive in order, and the metadata to record.
@@ -22,6 +29,11 @@ public final class SafeTensorsSink: TensorSink {
   }
 
   public func write(_ bytes: UnsafeRawBufferPointer) throws { try writer.write(bytes) }
+
+  /// copy_file_range(2) with the digest computed alongside (``SafeTensorsWriter/copy(from:range:)``).
+  public func copy(from file: MappedFile, range: Range<Int>) throws -> Bool {
+    try writer.copy(from: file, range: range)
+  }
 
   public func finish() throws -> (byteCount: Int, sha256: String) {
     try writer.finish()

@@ -7,6 +7,9 @@ public final class MappedFile: @unchecked Sendable {
   /// The file's size in bytes.
   public let count: Int
   private let base: UnsafeRawPointer?
+  /// The open file the mapping was made from, kept for copies the kernel makes without touching the mapping
+  /// (``SafeTensorsWriter/copy(from:sourcePath:offset:count:)``).
+  private let fd: Int32
 
   /// Maps `path` read-only.
   /// - Throws: ``SafeTensorsError`` with code `.io` when the file cannot be opened, is not a regular file,
@@ -14,14 +17,23 @@ public final class MappedFile: @unchecked Sendable {
   public init(path: String) throws(SafeTensorsError) {
     self.path = path
     let fd = try Syscalls.openForReading(path)
-    defer { Syscalls.close(fd) }
-    count = try Syscalls.regularFileSize(fd, path)
-    base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
+    do throws(SafeTensorsError) {
+      count = try Syscalls.regularFileSize(fd, path)
+      base = count == 0 ? nil : try Syscalls.mapReadOnly(fd, length: count, path)
+    } catch {
+      Syscalls.close(fd)
+      throw error
+    }
+    self.fd = fd
   }
 
   deinit {
     if let base { Syscalls.unmap(base, length: count) }
+    Syscalls.close(fd)
   }
+
+  /// Calls `body` with the descriptor of the mapped file (the same file, whatever happened to its path since).
+  public func withDescriptor<R, E: Error>(_ body: (Int32) throws(E) -> R) throws(E) -> R { try body(fd) }
 
   /// Calls `body` with the whole file's bytes.
   public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {

@@ -34,6 +34,9 @@ public final class SafeTensorsWriter {
   private var writtenInCurrent = 0
   private var finished = false
   private var digest = SHA256()
+  /// Whether `background` owns the digest (bytes copied by the kernel are being hashed there).
+  private var digestInBackground = false
+  private let background = BackgroundDigest()
   /// The SHA-256 of the file, once ``finish()`` has succeeded.
   public private(set) var sha256: String?
   /// Bytes written so far (header included).
@@ -102,6 +105,7 @@ public final class SafeTensorsWriter {
   /// Appends `bytes` to the data section. A call may cover part of a tensor, or run across tensor boundaries.
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` when more bytes arrive than the tensors declared.
   public func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+    try collectBackgroundDigest()
     var remaining = bytes.count
     while remaining > 0 {
       guard current < tensors.count else {
@@ -121,6 +125,68 @@ public final class SafeTensorsWriter {
         digest.update(bytes)
       }
       byteCount += bytes.count
+    } catch {
+      abandon()
+      throw error
+    }
+  }
+
+  /// Appends the bytes `range` of `file` unchanged, copied by the kernel (copy_file_range(2): page cache to page
+  /// cache, nothing passes through this process) while the digest of the same bytes is computed on a serial
+  /// background queue that reads them with pread(2) — so the copy of the next tensor overlaps the hashing of this
+  /// one, and a source truncated meanwhile is an error naming it, never a fault on a mapping.
+  /// - Returns: false, having written nothing, when the kernel cannot copy between these files (the caller then
+  ///   ``write(_:)``s the bytes).
+  /// - Throws: ``SafeTensorsError`` `.io`, `.invalidWrite` when more bytes arrive than the tensors declared.
+  public func copy(from file: MappedFile, range: Range<Int>) throws(SafeTensorsError) -> Bool {
+    let count = range.count
+    guard count > 0 else { return true }
+    var remaining = count
+    var (tensor, written) = (current, writtenInCurrent)
+    while remaining > 0 {
+      guard tensor < tensors.count else {
+        abandon()
+        throw SafeTensorsError(.invalidWrite, file: path, "\(remaining) bytes more than the tensors declared")
+      }
+      let take = min(remaining, sizes[tensor] - written)
+      written += take
+      remaining -= take
+      if written == sizes[tensor] { (tensor, written) = (tensor + 1, 0) }
+    }
+    do throws(SafeTensorsError) {
+      var copied = 0
+      while copied < count {
+        let n = try file.withDescriptor { source throws(SafeTensorsError) in
+          try Syscalls.copyFileRange(from: source, offset: range.lowerBound + copied, to: fd, count: count - copied, path)
+        }
+        guard let n else {
+          // The kernel cannot copy between these files: only possible on the first call, before any byte moved.
+          guard copied == 0 else { throw SafeTensorsError(.io, file: path, "copy_file_range stopped working midway") }
+          return false
+        }
+        guard n > 0 else {
+          throw SafeTensorsError(.io, file: file.path, "ended at byte \(range.lowerBound + copied) while \(count - copied) more were being copied (truncated meanwhile?)")
+        }
+        copied += n
+      }
+      background.hash(file: file, range: range, startingFrom: &digest, handedOver: &digestInBackground)
+    } catch {
+      abandon()
+      throw error
+    }
+    byteCount += count
+    (current, writtenInCurrent) = (tensor, written)
+    advancePastEmptyTensors()
+    return true
+  }
+
+  /// Waits for the background digest of copied bytes and takes the digest back, so the bytes written next are
+  /// hashed after them.
+  private func collectBackgroundDigest() throws(SafeTensorsError) {
+    guard digestInBackground else { return }
+    digestInBackground = false
+    do {
+      digest = try background.collect()
     } catch {
       abandon()
       throw error
@@ -154,6 +220,7 @@ public final class SafeTensorsWriter {
       abandon()
       throw SafeTensorsError(.invalidWrite, file: path, tensor: pending.header.name, "\(pending.remaining) bytes were never written")
     }
+    try collectBackgroundDigest()
     do {
       try Syscalls.fsync(fd, path)
       Syscalls.close(fd)

@@ -40,10 +40,64 @@ enum TokenizerGolden {
     }
   }
 
+  /// offsets-NAME.jsonl (make_offsets.py): HF's `offset_mapping` for each row of ids-NAME.jsonl, delta-coded
+  /// (start − previous end, end − start); a `null` line of `cased` / `lowercase-keep-accents` repeats the
+  /// `uncased` row.
+  static func offsets(_ name: String) -> [[TokenSpan]] {
+    var rows: [[TokenSpan]] = []
+    let uncased = name == "uncased" ? [] : offsets("uncased")
+    for (i, object) in lines("offsets-\(name).jsonl").enumerated() {
+      guard var coded = object as? [Int] else {
+        rows.append(uncased[i])
+        continue
+      }
+      if name == "added" { coded.removeFirst() }
+      rows.append(decodeOffsets(coded))
+    }
+    return rows
+  }
+
+  /// Undoes make_offsets.py's `delta_code`.
+  static func decodeOffsets(_ coded: [Int]) -> [TokenSpan] {
+    var spans: [TokenSpan] = []
+    var previous = 0
+    for k in stride(from: 0, to: coded.count - 1, by: 2) {
+      let start = previous + coded[k]
+      spans.append(TokenSpan(start: start, end: start + coded[k + 1]))
+      previous = start + coded[k + 1]
+    }
+    return spans
+  }
+
+  /// Encodes every record and compares the offsets with HF's (the ids too, so a wrong id is not hidden).
+  static func checkOffsets(_ tokenizer: WordPieceTokenizer, against rows: [(record: Record, expected: Expected)],
+                           offsets: [[TokenSpan]], sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(rows.count == offsets.count, sourceLocation: sourceLocation)
+    var failures: [String] = []
+    var failed = 0
+    for ((record, expected), spans) in zip(rows, offsets) {
+      let got = tokenizer.encode(record.a, pair: record.b, maxLength: record.maxLength)
+      if got.offsets != spans || got.ids != expected.ids {
+        failed += 1
+        if failures.count < 5 {
+          let pair = record.b.map { " + \(String(reflecting: String($0.prefix(120))))" } ?? ""
+          let first = zip(got.offsets, spans).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.offsets.count, spans.count)
+          failures.append("corpus line \(record.line): \(String(reflecting: String(record.a.prefix(120))))\(pair)"
+                          + "\n    first difference at token \(first) of \(spans.count) (ours \(got.offsets.count))"
+                          + "\n    HF:   \(spans[min(first, spans.count)...].prefix(8))\n    ours: \(got.offsets[min(first, got.offsets.count)...].prefix(8)) \(got.tokens[min(first, got.tokens.count)...].prefix(8))")
+        }
+      }
+    }
+    let rate = Double(rows.count - failed) / Double(max(rows.count, 1)) * 100
+    let report = "\(failed) of \(rows.count) records' offsets differ from HF (\(String(format: "%.2f", rate))% match):\n"
+      + failures.joined(separator: "\n")
+    #expect(failed == 0, Comment(rawValue: report), sourceLocation: sourceLocation)
+  }
+
   private static func lines(_ name: String) -> [Any] {
     // Lines end at the byte \n only: the texts hold raw U+2028, U+0085… that other line splitters honour.
     let data = FileManager.default.contents(atPath: directory + "/" + name)!
-    return data.split(separator: UInt8(ascii: "\n")).map { try! JSONSerialization.jsonObject(with: Data($0)) }
+    return data.split(separator: UInt8(ascii: "\n")).map { try! JSONSerialization.jsonObject(with: Data($0), options: .fragmentsAllowed) }
   }
 
   /// A temporary model directory: MiniLM's vocab.txt and special_tokens_map.json, a tokenizer_config.json

@@ -18,7 +18,8 @@ struct AddedToken: Sendable, Equatable {
 /// One piece of a text split at added tokens.
 enum AddedTokenSplit: Equatable {
   case text(Range<Int>)
-  case token(Int32)
+  /// A token and the bytes it covers (the whitespace `lstrip` and `rstrip` swallow included).
+  case token(Int32, Range<Int>)
 }
 
 /// tokenizers' `AddedVocabulary.find_matches`: leftmost-longest, non-overlapping matches of the tokens' UTF-8
@@ -91,7 +92,7 @@ struct AddedTokenMatcher: Sendable {
           }
         }
         if emitted < start { pieces.append(.text(emitted..<start)) }
-        pieces.append(.token(token.id))
+        pieces.append(.token(token.id, start..<stop))
         emitted = stop
         continue search
       }

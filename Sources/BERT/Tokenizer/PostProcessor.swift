@@ -30,6 +30,41 @@ struct PostProcessor: Sendable, Equatable {
     }
   }
 
+  /// The final encoding: ids, token types, offsets, special-token mask and sequence ids.
+  /// - Parameter token: the text of a token id.
+  func assemble(_ a: TokenPieces, _ b: TokenPieces?, addSpecialTokens: Bool, token: (Int32) -> String) -> WordPieceTokenizer.Encoding {
+    let (ids, types) = apply(a.ids, b?.ids, addSpecialTokens: addSpecialTokens)
+    var offsets: [TokenSpan] = []
+    var special: [Int] = []
+    var sequence: [Int?] = []
+    offsets.reserveCapacity(ids.count)
+    special.reserveCapacity(ids.count)
+    sequence.reserveCapacity(ids.count)
+    func add(_ pieces: TokenPieces, _ index: Int) {
+      offsets += pieces.spans
+      special += repeatElement(0, count: pieces.ids.count)
+      sequence += repeatElement(Optional(index), count: pieces.ids.count)
+    }
+    if addSpecialTokens {
+      for piece in b == nil ? single : pair {
+        switch piece {
+        case .special(let specialIDs, _):
+          offsets += repeatElement(.none, count: specialIDs.count)
+          special += repeatElement(1, count: specialIDs.count)
+          sequence += repeatElement(nil, count: specialIDs.count)
+        case .sequence(let first, _):
+          first ? add(a, 0) : add(b!, 1)
+        }
+      }
+    } else {
+      add(a, 0)
+      if let b { add(b, 1) }
+    }
+    return WordPieceTokenizer.Encoding(
+      ids: ids, typeIds: types, attentionMask: [Int](repeating: 1, count: ids.count), offsets: offsets,
+      tokens: ids.map { token(Int32(truncatingIfNeeded: $0)) }, specialTokensMask: special, sequenceIds: sequence)
+  }
+
   /// The final ids and token types.
   func apply(_ a: [Int32], _ b: [Int32]?, addSpecialTokens: Bool) -> (ids: [Int], typeIDs: [Int]) {
     var ids: [Int] = []
@@ -69,6 +104,24 @@ enum Truncation {
   /// As in tokenizers: when both sequences are too long the shorter keeps its length if it fits in half,
   /// otherwise each gets half (the second one the odd token). A `maxLength` below `added` truncates nothing
   /// (tokenizers' unsigned subtraction wraps around there).
+  static func apply(_ a: inout TokenPieces, _ b: inout TokenPieces?, maxLength: Int, added: Int, side: WordPieceTokenizer.Side) {
+    var ids = a.ids, pairIDs = b?.ids
+    apply(&ids, &pairIDs, maxLength: maxLength, added: added, side: side)
+    func cut(_ pieces: inout TokenPieces, to n: Int) {
+      guard pieces.ids.count > n else { return }
+      switch side {
+      case .right:
+        pieces.ids.removeSubrange(n...)
+        pieces.spans.removeSubrange(n...)
+      case .left:
+        pieces.ids.removeSubrange(..<(pieces.ids.count - n))
+        pieces.spans.removeSubrange(..<(pieces.spans.count - n))
+      }
+    }
+    cut(&a, to: ids.count)
+    if b != nil { cut(&b!, to: pairIDs!.count) }
+  }
+
   static func apply(_ a: inout [Int32], _ b: inout [Int32]?, maxLength: Int, added: Int, side: WordPieceTokenizer.Side) {
     guard maxLength >= added else { return }
     let limit = maxLength - added

@@ -6,15 +6,17 @@ struct WordPieceModel: Sendable {
   /// A word of more characters (Unicode scalars) than this is one unknown token.
   let maxInputCharsPerWord: Int
 
-  /// Appends the ids of one word.
+  /// Appends the ids of one word, and the end (byte offset in the word) of each piece to `ends`.
   ///
   /// From each start, the longest vocabulary entry the rest of the word begins with (a continuation entry
-  /// after the first piece); if some start has none, the **whole word** is one unknown token.
+  /// after the first piece); if some start has none, the **whole word** is one unknown token: nothing is
+  /// appended and the result is `false`.
   /// - Parameters:
   ///   - word: the word's UTF-8 bytes, at most `maxInputCharsPerWord` characters.
   @inline(__always)
-  func tokenize(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
-    guard let base = word.baseAddress else { return }
+  func tokenize(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32], ends: inout [Int]) -> Bool {
+    guard let base = word.baseAddress else { return true }
+    let endMark = ends.count
     let n = word.count
     let mark = ids.count
     var start = 0
@@ -33,11 +35,13 @@ struct WordPieceModel: Sendable {
       }
       if id < 0 {
         ids.removeSubrange(mark...)
-        ids.append(unknownID)
-        return
+        ends.removeSubrange(endMark...)
+        return false
       }
       ids.append(id)
+      ends.append(end)
       start = end
     }
+    return true
   }
 }

@@ -16,11 +16,25 @@ public struct WordPieceTokenizer: Sendable {
     public var typeIds: [Int]
     /// All 1: an unpadded encoding has no padding.
     public var attentionMask: [Int]
+    /// The characters each token comes from, as HF's `offset_mapping`: Unicode scalar indices into the text (the
+    /// pair's tokens into the pair), (0, 0) for special tokens. See ``TokenSpan``.
+    public var offsets: [TokenSpan]
+    /// Each token's text as the vocabulary spells it (`##ing`, `[CLS]`), as HF's `Encoding.tokens`.
+    public var tokens: [String]
+    /// 1 for a special token the post-processor added (`[CLS]`, `[SEP]`), 0 for a token of the texts.
+    public var specialTokensMask: [Int]
+    /// 0 for a token of the first text, 1 for the pair's, `nil` for a special token (HF's `sequence_ids()`).
+    public var sequenceIds: [Int?]
 
-    public init(ids: [Int], typeIds: [Int], attentionMask: [Int]) {
+    public init(ids: [Int], typeIds: [Int], attentionMask: [Int], offsets: [TokenSpan] = [], tokens: [String] = [],
+                specialTokensMask: [Int] = [], sequenceIds: [Int?] = []) {
       self.ids = ids
       self.typeIds = typeIds
       self.attentionMask = attentionMask
+      self.offsets = offsets
+      self.tokens = tokens
+      self.specialTokensMask = specialTokensMask
+      self.sequenceIds = sequenceIds
     }
   }
 
@@ -32,6 +46,12 @@ public struct WordPieceTokenizer: Sendable {
     public var tokenTypeIds: [[Int]]
     /// [batch][sequence]: 1 for a token, 0 for padding.
     public var attentionMask: [[Int]]
+    /// [batch][sequence]: each token's characters in its own text (``Encoding/offsets``), padding (0, 0).
+    public var offsets: [[TokenSpan]] = []
+    /// [batch][sequence]: 1 for special tokens and padding (HF's `special_tokens_mask` with padding), else 0.
+    public var specialTokensMask: [[Int]] = []
+    /// The unpadded encoding of each row.
+    public var encodings: [Encoding] = []
     /// The padded length (0 for an empty batch).
     public var sequenceLength: Int { inputIds.first?.count ?? 0 }
   }
@@ -57,6 +77,7 @@ public struct WordPieceTokenizer: Sendable {
   private let normalizedTokens: AddedTokenMatcher
   private let postProcessor: PostProcessor
   private let addedTokenIDs: [String: Int32]
+  private let tokenTexts: [Int32: String]
   private let tables: CharacterTables
 
   /// Loads the tokenizer of a model directory: `tokenizer.json` when present, else `vocab.txt`; with
@@ -88,6 +109,11 @@ public struct WordPieceTokenizer: Sendable {
     var ids: [String: Int32] = [:]
     for token in definition.addedTokens { ids[token.content] = token.id }
     addedTokenIDs = ids
+    var texts: [Int32: String] = [:]
+    texts.reserveCapacity(definition.vocabulary.count + definition.addedTokens.count)
+    for (token, id) in definition.vocabulary { texts[id] = token }
+    for token in definition.addedTokens { texts[token.id] = token.content }
+    tokenTexts = texts
     rawTokens = AddedTokenMatcher(definition.addedTokens.filter { !$0.normalized }.map { (Array($0.content.utf8), $0) })
     // A normalized token is looked for as the normalizer leaves its content.
     let normalizer = self.normalizer
@@ -102,6 +128,11 @@ public struct WordPieceTokenizer: Sendable {
   /// The id of a token (an added token, or a vocabulary entry), as `convert_tokens_to_ids` finds it.
   public func id(of token: String) -> Int? {
     (addedTokenIDs[token] ?? model.vocabulary.id(of: token)).map(Int.init)
+  }
+
+  /// The text of a token id (`convert_ids_to_tokens`), `nil` for an id no token has.
+  public func token(of id: Int) -> String? {
+    Int32(exactly: id).flatMap { tokenTexts[$0] }
   }
 
   /// Encodes one text, or a pair, like `tokenizer(text, pair, truncation=True, max_length=maxLength)`.
@@ -138,75 +169,92 @@ public struct WordPieceTokenizer: Sendable {
   private func padded(_ rows: [Encoding]) -> BatchEncoding {
     let length = rows.map(\.ids.count).max() ?? 0
     var batch = BatchEncoding(inputIds: [], tokenTypeIds: [], attentionMask: [])
+    batch.encodings = rows
     for row in rows {
       let padding = length - row.ids.count
-      func pad(_ values: [Int], with value: Int) -> [Int] {
-        let filler = [Int](repeating: value, count: padding)
+      func pad<T>(_ values: [T], with value: T) -> [T] {
+        let filler = [T](repeating: value, count: padding)
         return paddingSide == .right ? values + filler : filler + values
       }
       batch.inputIds.append(pad(row.ids, with: padTokenID))
       batch.tokenTypeIds.append(pad(row.typeIds, with: 0))
       batch.attentionMask.append(pad(row.attentionMask, with: 0))
+      batch.offsets.append(pad(row.offsets, with: .none))
+      batch.specialTokensMask.append(pad(row.specialTokensMask, with: 1))
     }
     return batch
   }
 
   /// The pieces of one text, special tokens and truncation left out.
   func tokenIDs(_ text: String) -> [Int32] {
+    pieces(text).ids
+  }
+
+  /// The pieces of one text with their spans, special tokens and truncation left out.
+  func pieces(_ text: String) -> TokenPieces {
     var text = text
     return text.withUTF8 { bytes in
       BertPreTokenizer.with(model: model) { words in
         guard !rawTokens.isEmpty || !normalizedTokens.isEmpty else {
           normalizer.normalize(bytes, tables: tables, into: &words)
-          return words.takeIDs()
+          return words.take()
         }
-        var ids: [Int32] = []
+        var pieces = TokenPieces()
+        // Byte offsets become scalar offsets as the pieces go by.
+        var scalars = 0, scalarsAt = 0
+        func scalarIndex(_ byte: Int) -> Int {
+          scalars += UnsafeBufferPointer(rebasing: bytes[scalarsAt..<byte]).scalarCount(upTo: byte - scalarsAt)
+          scalarsAt = byte
+          return scalars
+        }
         for piece in rawTokens.split(bytes, tables: tables) {
           switch piece {
-          case .token(let id):
-            ids.append(id)
+          case .token(let id, let range):
+            let start = scalarIndex(range.lowerBound)
+            pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)))
           case .text(let range):
+            let base = Int32(truncatingIfNeeded: scalarIndex(range.lowerBound))
             let segment = UnsafeBufferPointer(rebasing: bytes[range])
             if normalizedTokens.isEmpty {
-              normalizer.normalize(segment, tables: tables, into: &words)
-              ids += words.takeIDs()
+              normalizer.normalize(segment, base: base, tables: tables, into: &words)
+              pieces += words.take()
             } else {
-              ids += normalizedPieces(segment, words: &words)
+              pieces += normalizedPieces(segment, base: base, words: &words)
             }
           }
         }
-        return ids
+        return pieces
       }
     }
   }
 
   /// A segment whose normalized text may hold normalized added tokens.
-  private func normalizedPieces(_ segment: UnsafeBufferPointer<UInt8>, words: inout BertPreTokenizer) -> [Int32] {
+  private func normalizedPieces(_ segment: UnsafeBufferPointer<UInt8>, base: Int32, words: inout BertPreTokenizer) -> TokenPieces {
     var normalized = NormalizedText()
-    normalizer.normalize(segment, tables: tables, into: &normalized)
+    normalizer.normalize(segment, base: base, tables: tables, into: &normalized)
+    let origins = normalized.origins
     return normalized.utf8.withUnsafeBufferPointer { text in
-      var ids: [Int32] = []
+      var pieces = TokenPieces()
       for piece in normalizedTokens.split(text, tables: tables) {
         switch piece {
-        case .token(let id):
-          ids.append(id)
+        case .token(let id, let range):
+          pieces.append(id, TokenSpan(start: Int(origins[range.lowerBound]), end: Int(origins[range.upperBound - 1]) + 1))
         case .text(let range):
-          forEachCharacter(in: UnsafeBufferPointer(rebasing: text[range]), tables: tables, into: &words)
-          ids += words.takeIDs()
+          forEachCharacter(in: UnsafeBufferPointer(rebasing: text[range]), origins: origins[range], tables: tables, into: &words)
+          pieces += words.take()
         }
       }
-      return ids
+      return pieces
     }
   }
 
   private func encodeRow(_ text: String, pair: String?, maxLength: Int?, addSpecialTokens: Bool) -> Encoding {
-    var a = tokenIDs(text)
-    var b = pair.map(tokenIDs)
+    var a = pieces(text)
+    var b = pair.map(pieces)
     if let limit = maxLength ?? modelMaxLength {
       let added = addSpecialTokens ? postProcessor.addedTokenCount(pair: b != nil) : 0
       Truncation.apply(&a, &b, maxLength: limit, added: added, side: truncationSide)
     }
-    let (ids, types) = postProcessor.apply(a, b, addSpecialTokens: addSpecialTokens)
-    return Encoding(ids: ids, typeIds: types, attentionMask: [Int](repeating: 1, count: ids.count))
+    return postProcessor.assemble(a, b, addSpecialTokens: addSpecialTokens) { tokenTexts[$0] ?? "" }
   }
 }

@@ -28,6 +28,7 @@ struct MappedSliceBytes: TensorBytes {
   let range: Range<Int>
 
   var isMapped: Bool { true }
+  var storedSlice: (file: MappedFile, range: Range<Int>)? { (file, range) }
 
   func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try file.withUnsafeBytes(in: range, body)

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -94,6 +95,31 @@ enum Syscalls {
   /// rename(2).
   static func rename(_ from: String, _ to: String) throws(SafeTensorsError) {
     guard Glibc.rename(from, to) == 0 else { throw failure("rename to '\(to)'", from) }
+  }
+
+  /// copy_file_range(2) of up to `count` bytes from `input` at `offset` to `output` at its file position, retrying
+  /// on EINTR. Returns the bytes copied (0 at the input's end), or nil when the kernel cannot copy between these
+  /// files (EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: the caller falls back to read and write).
+  static func copyFileRange(from input: Int32, offset: Int, to output: Int32, count: Int, _ path: String) throws(SafeTensorsError) -> Int? {
+    var position = Int64(offset)
+    while true {
+      let n = clinux_copy_file_range(input, &position, output, count)
+      if n >= 0 { return n }
+      switch errno {
+      case EINTR: continue
+      case EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: return nil
+      default: throw failure("copy_file_range", path)
+      }
+    }
+  }
+
+  /// pread(2) of up to `buffer.count` bytes at `offset`, retrying on EINTR; returns the bytes read (0 at the end).
+  static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int, _ path: String) throws(SafeTensorsError) -> Int {
+    while true {
+      let n = Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+      if n >= 0 { return n }
+      if errno != EINTR { throw failure("pread", path) }
+    }
   }
 
   /// unlink(2); a missing file is not an error.
