@@ -46,10 +46,11 @@ extension ParsableCommand {
   /// SIGXFSZ is ignored first: a write past the file-size limit (`ulimit -f`) then fails with EFBIG, which the
   /// writer reports as one line naming the output and cleans up after, instead of the signal killing the
   /// process and leaving its temporary file behind.
-  public static func mainExitingWithContractCodes() {
+  /// - Parameter arguments: the arguments after the program name; nil for the process's own.
+  public static func mainExitingWithContractCodes(arguments: [String]? = nil) {
     signal(SIGXFSZ, SIG_IGN)
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
     } catch let code as ExitCode {
       Foundation.exit(code.rawValue)

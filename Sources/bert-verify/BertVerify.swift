@@ -14,5 +14,7 @@ struct BertVerify: ParsableCommand {
     subcommands: [Verify.self, Tokenize.self, Bench.self],
     defaultSubcommand: Verify.self)
 
-  static func main() { mainExitingWithContractCodes() }
+  static func main() {
+    mainExitingWithContractCodes(arguments: BareJSONOption.expand(Array(CommandLine.arguments.dropFirst())))
+  }
 }

@@ -1,0 +1,14 @@
+/// `--json` without a file means stdout: a bare `--json` (the last argument, or followed by another option) is
+/// read as `--json -`, so `bert-verify MODEL --text … --json` prints the pipeline answer and
+/// `bert-verify MODEL --golden G --json` the report (README, docs/TASKS.md).
+enum BareJSONOption {
+  static func expand(_ arguments: [String]) -> [String] {
+    var out: [String] = []
+    for (i, argument) in arguments.enumerated() {
+      out.append(argument)
+      let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+      if argument == "--json", next == nil || (next!.hasPrefix("-") && next! != "-") { out.append("-") }
+    }
+    return out
+  }
+}
