@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import BERT
+
+/// The head goldens: a perturbed head output fails naming it, relative positions are really used, multiple-choice
+/// goldens keep their [B, C, S] shape.
+@Suite("Head goldens")
+struct HeadGoldenTests {
+  let tool = Binaries.path("bert-verify")
+
+  @Test("a perturbed head output fails with exit 1 naming it",
+        arguments: [("mlm", "logits"), ("pretraining-heads", "prediction_logits"), ("pretraining-heads", "seq_relationship_logits"),
+                    ("nsp", "logits"), ("multiple-choice", "logits"), ("token-classification", "logits"),
+                    ("question-answering", "end_logits")])
+  func perturbed(_ model: String, _ output: String) throws {
+    let dir = TemporaryDirectory()
+    let golden = try editedGolden(model, in: dir) { tensors in tensors.modify(output) { $0[1] += 1e-3 } }
+    let result = try run(tool, [Fixtures.path("models/\(model)/safetensors"), "--golden", golden])
+    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("first divergent: \(output)"), "\(result.stdout)")
+    let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix(output + " ") })
+    #expect(row.hasSuffix("FAIL"))
+  }
+
+  @Test("the multiple-choice golden's inputs are [B, C, S] and its logits [B, C]")
+  func multipleChoiceShape() throws {
+    let golden = try Golden(path: goldenPath("multiple-choice"))
+    #expect(golden.input.choices == 3 && golden.input.batch == 6)
+    #expect(golden.outputs.first { $0.name == "logits" }?.shape == [2, 3])
+  }
+
+  @Test("relative positions change the outputs: the wrong kind fails the golden")
+  func relativeKindMatters() throws {
+    let dir = TemporaryDirectory()
+    _ = try copyFixture("models/relative-key-query/safetensors", into: dir)
+    try editJSON(dir.file("config.json"), ["position_embedding_type": "relative_key"])
+    let wrong = try ParityReport.compare(model: try BertModel.load(dir.path), modelPath: dir.path,
+                                         golden: try Golden(path: goldenPath("relative-key-query")))
+    #expect(!wrong.passed)
+    #expect(wrong.firstDivergent?.name == "hidden_states.1")
+    let right = try ParityReport.compare(model: try BertModel.load(Fixtures.path("models/relative-key-query/safetensors")),
+                                         modelPath: "relative-key-query", golden: try Golden(path: goldenPath("relative-key-query")))
+    #expect(right.passed)
+  }
+}
