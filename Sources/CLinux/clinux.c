@@ -2,6 +2,7 @@
 #include "clinux.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 ssize_t clinux_copy_file_range(int in_fd, int64_t *in_offset, int out_fd, size_t count) {
@@ -14,5 +15,14 @@ ssize_t clinux_copy_file_range(int in_fd, int64_t *in_offset, int out_fd, size_t
   (void)in_fd; (void)in_offset; (void)out_fd; (void)count;
   errno = ENOSYS;
   return -1;
+#endif
+}
+
+int clinux_start_writeback(int fd, int64_t offset, int64_t count) {
+#if defined(__linux__)
+  return sync_file_range(fd, (off64_t)offset, (off64_t)count, SYNC_FILE_RANGE_WRITE);
+#else
+  (void)fd; (void)offset; (void)count;
+  return 0;
 #endif
 }

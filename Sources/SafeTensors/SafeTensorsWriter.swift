@@ -125,6 +125,7 @@ public final class SafeTensorsWriter {
         digest.update(bytes)
       }
       byteCount += bytes.count
+      startWritebackEvery(SafeTensorsWriter.writebackBytes)
     } catch {
       abandon()
       throw error
@@ -175,9 +176,21 @@ public final class SafeTensorsWriter {
       throw error
     }
     byteCount += count
+    startWritebackEvery(SafeTensorsWriter.writebackBytes)
     (current, writtenInCurrent) = (tensor, written)
     advancePastEmptyTensors()
     return true
+  }
+
+  /// Writeback starts once this many bytes have accumulated since it last started, so the final fsync waits only
+  /// for the tail instead of the whole file.
+  static let writebackBytes = 32 << 20
+  private var writebackStarted = 0
+
+  private func startWritebackEvery(_ bytes: Int) {
+    guard byteCount - writebackStarted >= bytes else { return }
+    Syscalls.startWriteback(fd, offset: writebackStarted, count: byteCount - writebackStarted)
+    writebackStarted = byteCount
   }
 
   /// Waits for the background digest of copied bytes and takes the digest back, so the bytes written next are

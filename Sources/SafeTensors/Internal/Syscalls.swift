@@ -113,6 +113,12 @@ enum Syscalls {
     }
   }
 
+  /// Starts writeback of `count` bytes at `offset` (sync_file_range(2), SYNC_FILE_RANGE_WRITE) without waiting;
+  /// best effort, so a later fsync has less to wait for.
+  static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+    _ = clinux_start_writeback(fd, Int64(offset), Int64(count))
+  }
+
   /// pread(2) of up to `buffer.count` bytes at `offset`, retrying on EINTR; returns the bytes read (0 at the end).
   static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int, _ path: String) throws(SafeTensorsError) -> Int {
     while true {
