@@ -97,6 +97,15 @@ PIPELINE_INPUTS = {
                                context="My name is Sarah and I live in London."),
 }
 
+# More inputs whose words are partly outside the vocabulary on purpose (`zürich` → z ##u ##r ##i ##c ##h, `☃` →
+# [UNK]); the vocabulary is built without them.
+PIPELINE_EXTRA = {
+    "mlm": [dict(task="fill-mask", text="The [MASK] went to the [MASK].")],
+    "token-classification": [dict(task="token-classification", text="Sarah went to Zürich ☃ today.")],
+    "question-answering": [dict(task="question-answering", question="Where did the man go?",
+                                context="Wolfgang went to Zürich. The man went to the store.")],
+}
+
 HEADS = OrderedDict([
     ("mlm", dict(cls=BertForMaskedLM, tf="TFBertForMaskedLM", seed=4004, texts=MLM_TEXTS,
                  config=dict(hidden_act="gelu"), cleanup=True)),
@@ -274,6 +283,8 @@ def pipeline_case(name: str, directory: Path, case: dict, cls) -> dict:
             output = pipe(case["text"], aggregation_strategy="none")
         elif task == "question-answering":
             output = pipe(question=case["question"], context=case["context"])
+        elif "text_pair" in case:
+            output = pipe({"text": case["text"], "text_pair": case["text_pair"]}, top_k=None)
         else:
             output = pipe(case["text"], top_k=None)
     else:
@@ -339,7 +350,8 @@ def generate(manifest: OrderedDict, gen: str) -> None:
             manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = g.golden_entry(gpath)
             if name in PIPELINE_INPUTS:
                 spec_cases = PIPELINE_INPUTS[name]
-                cases = [pipeline_case(name, primary, c, spec["cls"]) for c in (spec_cases if isinstance(spec_cases, list) else [spec_cases])]
+                spec_cases = (spec_cases if isinstance(spec_cases, list) else [spec_cases]) + PIPELINE_EXTRA.get(name, [])
+                cases = [pipeline_case(name, primary, c, spec["cls"]) for c in spec_cases]
                 write_pipeline(mdir / "pipeline.json", cases, gen)
     reduced_precision(manifest, gen)
 
@@ -361,8 +373,10 @@ def reduced_precision(manifest: OrderedDict, gen: str) -> None:
         gpath = seqcls / f"golden-{dtype}.safetensors"
         g.save_golden(gpath, outs, *g.TINY_TOL, gen, texts=g.TINY_TEXTS)
         manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = g.golden_entry(gpath)
-    case = dict(task="text-classification", text="The quick dog jumped over the lazy cats!")
-    write_pipeline(seqcls / "pipeline.json", [pipeline_case("seqcls", seqcls / "safetensors", case, BertForSequenceClassification)], gen)
+    cases = [dict(task="text-classification", text="The quick dog jumped over the lazy cats!"),
+             dict(task="text-classification", text="Is the old cat happy?", text_pair="Yes, very.")]
+    write_pipeline(seqcls / "pipeline.json", [pipeline_case("seqcls", seqcls / "safetensors", c, BertForSequenceClassification)
+                                              for c in cases], gen)
 
 
 def main() -> None:
