@@ -23,6 +23,15 @@ struct HeadGoldenTests {
     #expect(row.hasSuffix("FAIL"))
   }
 
+  @Test("each head golden's texts re-tokenize to its ids (multiple choice: a list of [prompt, choice] pairs per example)",
+        arguments: ["mlm", "pretraining-heads", "nsp", "multiple-choice", "token-classification", "question-answering",
+                    "relative-key", "relative-key-query"])
+  func texts(_ model: String) throws {
+    let result = try run(tool, [Fixtures.path("models/\(model)/safetensors"), "--golden", goldenPath(model)])
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("the golden's texts re-tokenize to its input_ids"), "\(result.stdout)")
+  }
+
   @Test("the multiple-choice golden's inputs are [B, C, S] and its logits [B, C]")
   func multipleChoiceShape() throws {
     let golden = try Golden(path: goldenPath("multiple-choice"))
