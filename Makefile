@@ -7,7 +7,16 @@ DEMO_OUT ?= .build/demo
 # A Python with torch and transformers (the venv `make goldens` builds) enables the transformers cross-checks.
 TORCH_PYTHON ?= $(wildcard $(HOME)/.cache/bertweights/venv/bin/python)
 
-.PHONY: setup build test demo goldens clean fuzz bench
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: release binaries, man pages and shell completions (README.md, "Install").
+PREFIX ?= /usr/local
+DESTDIR ?=
+# Every executable product `make install` installs and `make uninstall` removes: a new tool is one more word here.
+TOOLS ?= bert-convert bert-verify
+# Release binaries carry the Swift runtime, so they run without the toolchain that built them.
+INSTALL_BUILD_FLAGS ?= -c release --static-swift-stdlib
+INSTALL_ENV = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" TOOLS="$(TOOLS)"
+
+.PHONY: setup build test demo goldens clean fuzz bench install install-files uninstall
 
 setup:
 	@./scripts/setup.sh
@@ -17,6 +26,10 @@ build: setup
 
 test: setup
 	$(SWIFT) build --build-tests
+	@# The man page generator the install test runs on the debug binaries (Tests/CLITests/InstallTests.swift).
+	$(SWIFT) build --product generate-manual
+	@# The Examples package uses this one as a dependency would (docs/LIBRARY.md); Tests/CLITests/ExampleTests.swift runs it.
+	$(SWIFT) build --package-path Examples
 	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" BERTWEIGHTS_TORCH_PYTHON="$(TORCH_PYTHON)" BERTWEIGHTS_MINILM="$$(./scripts/minilm.sh)" $(SWIFT) test --skip-build
 
 demo: build
@@ -47,6 +60,18 @@ fuzz: setup
 # (bench/run.sh; minutes long, never run by CI).
 bench: setup
 	SWIFT=$(SWIFT) ./bench/run.sh
+
+install: setup
+	$(SWIFT) build $(INSTALL_BUILD_FLAGS)
+	$(SWIFT) build $(INSTALL_BUILD_FLAGS) --product generate-manual
+	$(MAKE) install-files BUILD_DIR="$$($(SWIFT) build $(INSTALL_BUILD_FLAGS) --show-bin-path)"
+
+# Installs the tools already built in BUILD_DIR (with BUILD_DIR/generate-manual for the man pages).
+install-files:
+	$(INSTALL_ENV) BUILD_DIR="$(BUILD_DIR)" ./scripts/install.sh install
+
+uninstall:
+	$(INSTALL_ENV) ./scripts/install.sh uninstall
 
 clean:
 	rm -rf .build

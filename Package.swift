@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "BERT", targets: ["BERT"]),
     .executable(name: "bert-convert", targets: ["bert-convert"]),
     .executable(name: "bert-verify", targets: ["bert-verify"]),
+    .executable(name: "bert-hdf5-reader", targets: ["bert-hdf5-reader"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -29,8 +30,8 @@ let package = Package(
 
     // Data flows one way: file → Checkpoint (named tensors) → Models (family tables, parameter map) →
     // Convert (canonical writer) or BERT (encoder). docs/ARCHITECTURE.md walks a tensor through them.
-    .target(name: "SafeTensors", dependencies: ["Support", "CSHA256", "CLinux"], swiftSettings: swiftSettings),
-    .target(name: "Checkpoint", dependencies: ["SafeTensors", "Support", "CZip", "CHDF5"], swiftSettings: swiftSettings),
+    .target(name: "SafeTensors", dependencies: ["Support", "CSHA256", "CLinux", "CSafeOutput"], swiftSettings: swiftSettings),
+    .target(name: "Checkpoint", dependencies: ["SafeTensors", "Support", "CZip"], swiftSettings: swiftSettings),
     .target(name: "Models", dependencies: ["SafeTensors", "Checkpoint", "Support"], swiftSettings: swiftSettings),
     .target(name: "Convert", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support"], swiftSettings: swiftSettings),
     .target(name: "BERT", dependencies: ["SafeTensors", "Checkpoint", "Models", "Support", "CBLAS", "CGEMM"], swiftSettings: swiftSettings),
@@ -40,7 +41,7 @@ let package = Package(
     .target(name: "Support", swiftSettings: swiftSettings),
     .target(
       name: "CLISupport",
-      dependencies: ["Checkpoint", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Checkpoint", "SafeTensors", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
 
     // MARK: - Executables
@@ -51,8 +52,12 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "bert-verify",
-      dependencies: ["BERT", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["BERT", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
+
+    // The only process that runs libhdf5: a child of either tool under a seccomp filter (docs/SECURITY.md).
+    .executableTarget(
+      name: "bert-hdf5-reader", dependencies: ["Checkpoint", "SafeTensors", "CHDF5", "CSandbox"], swiftSettings: swiftSettings),
 
     // MARK: - System libraries (one wrapper file each inside the Swift module that uses it)
 
@@ -63,6 +68,8 @@ let package = Package(
     // MARK: - C code Swift cannot express (per-function target features), called from one Swift file
 
     .target(name: "CSHA256"),
+    .target(name: "CSafeOutput"),
+    .target(name: "CSandbox"),
     .target(name: "CLinux"),
     .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
@@ -73,6 +80,6 @@ let package = Package(
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ConvertTests", dependencies: ["Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "BERTTests", dependencies: ["BERT", "CGEMM", "Convert", "Models", "Checkpoint", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["CLISupport", "SafeTensors", "Support", "TestSupport"], swiftSettings: swiftSettings),
   ]
 )

@@ -39,6 +39,7 @@ let package = Package(
     fuzzTarget("index", ["SafeTensors", "Checkpoint"]),
     fuzzTarget("config", ["SafeTensors", "Models", "Convert"]),
     fuzzTarget("tokenizer", ["BERT"]),
+    fuzzTarget("hdf5", ["Checkpoint"]),
 
     // MARK: - Support
 

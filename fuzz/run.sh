@@ -13,11 +13,17 @@ set -u
 cd "$(dirname "$0")"
 SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"safetensors unpickler zip index config tokenizer"}
+TARGETS=${FUZZ_TARGETS:-"safetensors unpickler zip index config tokenizer hdf5"}
 SCRATCH=../.build-fuzz
 WORK=$SCRATCH/work
 
 python3 seeds.py "$WORK/seeds" >/dev/null || exit 2
+# fuzz-hdf5 reaches libhdf5 only through the sandboxed reader of the main package (docs/SECURITY.md).
+if [ -z "${BERTWEIGHTS_HDF5_READER:-}" ]; then
+  (cd .. && $SWIFT build --product bert-hdf5-reader >/dev/null) || exit 2
+  BERTWEIGHTS_HDF5_READER="$(cd .. && $SWIFT build --show-bin-path)/bert-hdf5-reader"
+fi
+export BERTWEIGHTS_HDF5_READER
 status=0
 summary=""
 for target in $TARGETS; do

@@ -40,7 +40,7 @@ def small_tokenizer(path, keep=160):
 
 
 def seeds():
-    out = {name: [] for name in ("safetensors", "unpickler", "zip", "index", "config", "tokenizer")}
+    out = {name: [] for name in ("safetensors", "unpickler", "zip", "index", "config", "tokenizer", "hdf5")}
     out["safetensors"] += [p.read_bytes() for p in files("models/**/*.safetensors")]
     for p in files("models/**/*.bin") + files("hostile/**/*.bin"):
         data = p.read_bytes()
@@ -52,6 +52,14 @@ def seeds():
                 for name in archive.namelist():
                     if name.endswith("/data.pkl"):
                         out["unpickler"].append(archive.read(name))
+    # The safetensors reference's own cases and their variations (issue 17), as files.
+    cases = GOLDEN.parent / "Tests" / "SafeTensorsTests" / "ReferenceCases" / "reference-cases.txt"
+    if cases.is_file():
+        for line in cases.read_text().splitlines():
+            fields = line.split("\t")
+            if len(fields) == 4 and fields[2] == "F" and len(fields[3]) <= 1 << 17:
+                out["safetensors"].append(bytes.fromhex(fields[3]))
+    out["hdf5"] += [p.read_bytes() for p in files("models/**/*.h5") if p.stat().st_size <= 1 << 20]
     out["index"] += [p.read_bytes() for p in files("models/**/*.index.json")]
     out["config"] += [p.read_bytes() for p in files("models/**/config.json") + files("**/tokenizer_config.json")]
     for p in sorted(GOLDEN.glob("**/tokenizer.json")):

@@ -27,6 +27,10 @@ public struct EncoderInput: Sendable {
     if let bad = mask.firstIndex(where: { $0 != 0 && $0 != 1 }) {
       throw BERTError(.badInput, "attention_mask[\(bad / sequence)][\(bad % sequence)] is \(mask[bad]), not 0 or 1")
     }
+    // A row with no token attends to nothing: transformers returns numbers for it anyway, which mean nothing.
+    if let empty = (0..<batch).first(where: { b in !mask[(b * sequence)..<((b + 1) * sequence)].contains(1) }) {
+      throw BERTError(.badInput, "attention_mask row \(empty) is all zeros: that sequence has no tokens")
+    }
     self.batch = batch
     self.sequence = sequence
     self.inputIDs = inputIDs

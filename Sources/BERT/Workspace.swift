@@ -43,11 +43,20 @@ public final class Workspace {
   /// Row r of this pass holds token `rowTokens[r]` of the padded [batch, sequence] input; nil when rows = tokens.
   var rowTokens: [Int]?
 
+  /// The longest sequence a workspace is made for: its attention scores take 8192² × 4 bytes = 256 MiB per thread.
+  /// (A model with absolute positions is refused earlier, past its `max_position_embeddings`.)
+  public static let maxSequence = 8192
+
   /// Scratch for `batch` rows of `sequence` tokens of the model described by `config`.
   /// - Throws: ``BERTError`` `.badInput` when the sizes overflow or exceed what BLAS addresses (2³¹ − 1 elements
   ///   per matrix).
   public init(config: ModelConfig, batch: Int, sequence: Int) throws(BERTError) {
     guard batch > 0, sequence > 0 else { throw BERTError(.badInput, "empty batch: \(batch) × \(sequence)") }
+    // Attention keeps a sequence × sequence score matrix per thread: bounded before anything is allocated.
+    guard sequence <= Workspace.maxSequence else {
+      throw BERTError(.badInput, "sequence length \(sequence) is over the limit of \(Workspace.maxSequence) tokens "
+                        + "(attention scores take sequence² × 4 bytes per thread; docs/SECURITY.md)")
+    }
     func product(_ factors: Int...) throws(BERTError) -> Int {
       var total = 1
       for f in factors {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SafeTensors
 
 /// Exit codes of both tools (CONTRACT.md §3).
 public enum ExitStatus: Int32 {
@@ -45,10 +46,16 @@ extension ParsableCommand {
   ///
   /// SIGXFSZ is ignored first: a write past the file-size limit (`ulimit -f`) then fails with EFBIG, which the
   /// writer reports as one line naming the output and cleans up after, instead of the signal killing the
-  /// process and leaving its temporary file behind.
+  /// process and leaving its temporary file behind. SIGINT, SIGTERM and SIGHUP remove the temporaries being
+  /// written before ending the process (``TemporaryFiles``).
   /// - Parameter arguments: the arguments after the program name; nil for the process's own.
   public static func mainExitingWithContractCodes(arguments: [String]? = nil) {
     signal(SIGXFSZ, SIG_IGN)
+    TemporaryFiles.installSignalHandlers()
+    if asksForRootHelp(arguments ?? Array(CommandLine.arguments.dropFirst())) {
+      print(helpIncludingDefaultSubcommand())
+      Foundation.exit(0)
+    }
     do {
       var command = try parseAsRoot(arguments)
       try command.run()

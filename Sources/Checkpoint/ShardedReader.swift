@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import Support
 
 /// Reads the shards an index names and checks them against it, for any container format.
 enum ShardedReader {
@@ -15,24 +16,24 @@ enum ShardedReader {
     readShard: (String) throws(CheckpointError) -> [SourceTensor]
   ) throws(CheckpointError) -> [SourceTensor] {
     var tensors: [SourceTensor] = []
-    var shardOf: [String: String] = [:]
+    var shardOf: [UTF8Key: String] = [:]  // tensor names and shard file names are bytes, not Swift strings
     for shard in index.shards {
       let path = index.path(ofShard: shard)
       guard FileManager.default.fileExists(atPath: path) else {
         throw CheckpointError(.shard, file: index.path, "shard '\(shard)' is missing")
       }
       for tensor in try readShard(path) {
-        if let other = shardOf[tensor.name] {
+        if let other = shardOf[UTF8Key(tensor.name)] {
           throw CheckpointError(.shard, file: index.path, at: "tensor '\(tensor.name)'", "stored in both '\(other)' and '\(shard)'")
         }
-        shardOf[tensor.name] = shard
+        shardOf[UTF8Key(tensor.name)] = shard
         tensors.append(tensor)
       }
     }
     for (key, shard) in index.weightMap {
       let name = indexName(key)
-      guard shardOf[name] == shard else {
-        let actual = shardOf[name].map { "it is in '\($0)'" } ?? "no shard has it"
+      guard let stored = shardOf[UTF8Key(name)], stored.utf8.elementsEqual(shard.utf8) else {
+        let actual = shardOf[UTF8Key(name)].map { "it is in '\($0)'" } ?? "no shard has it"
         throw CheckpointError(.shard, file: index.path(ofShard: shard), at: "tensor '\(key)'",
                               "the index places it in this shard, but \(actual)")
       }

@@ -19,9 +19,6 @@ public struct ConversionReport: Sendable {
   public var overflows: [(tensor: String, count: Int)]
 }
 
-/// Called after each tensor is written: how many of how many are done, and the tensor's name.
-public typealias ConversionProgress = (_ done: Int, _ total: Int, _ tensor: String) -> Void
-
 /// Streams a ``ModelPlan`` into one canonical safetensors file (docs/FORMAT.md), one tensor at a time.
 public enum CanonicalWriter {
   /// Elements converted per chunk when casting, so a cast needs a fixed small buffer, not a tensor-sized one.
@@ -43,13 +40,14 @@ public enum CanonicalWriter {
   public static func write(_ plan: ModelPlan, dtype target: TargetDType, to path: String,
                            sink: TensorSinkFactory = SafeTensorsSink.factory,
                            progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
-    try write(plan.tensors, of: plan, dtype: target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype))), to: path,
-              sink: sink, progress: progress.map { report in { report($0, plan.tensors.count, $2) } })
+    let dtype = target.resolve(sourceTypes: Set(plan.tensors.map(\.source.dtype)))
+    return try write(plan.tensors, of: plan, dtype: dtype, to: path, sink: sink,
+                     progress: progress.map { ProgressTally(tensors: plan.tensors, dtype: dtype, report: $0) })
   }
 
   /// Writes `tensors` (all of `plan`, or one shard's share) to `path` as `dtype`.
   static func write(_ tensors: [CanonicalTensor], of plan: ModelPlan, dtype: DType, to path: String,
-                    sink makeSink: TensorSinkFactory, progress: ConversionProgress? = nil) throws(ConvertError) -> ConversionReport {
+                    sink makeSink: TensorSinkFactory, progress: ProgressTally? = nil) throws(ConvertError) -> ConversionReport {
     let headers = tensors.map { TensorHeader(name: $0.name, dtype: dtype, shape: $0.shape) }
     var overflows: [(String, Int)] = []
     let sha256: String
@@ -60,8 +58,8 @@ public enum CanonicalWriter {
       let writer = try makeSink(path, headers, metadata(for: plan.config))
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 4, alignment: 64)
       defer { buffer.deallocate() }
-      for (index, tensor) in tensors.enumerated() {
-        defer { progress?(index + 1, tensors.count, tensor.name) }
+      for tensor in tensors {
+        defer { progress?.wrote(tensor, as: dtype) }
         let source = tensor.source
         reading = tensor
         var overflow = 0
@@ -122,11 +120,11 @@ extension CanonicalWriter {
       return "model-\(pad(i + 1))-of-\(pad(shards.count)).safetensors"
     }
     var reports: [ConversionReport] = []
+    let tally = progress.map { ProgressTally(tensors: plan.tensors, dtype: dtype, report: $0) }
     var weightMap: [(String, JSONValue)] = []
     for (i, shard) in shards.enumerated() {
-      let before = weightMap.count
       reports.append(try write(shard, of: plan, dtype: dtype, to: directory + "/" + name(i), sink: sink,
-                               progress: progress.map { report in { report(before + $0, plan.tensors.count, $2) } }))
+                               progress: tally))
       weightMap += shard.map { ($0.name, .string(name(i))) }
     }
     let total = plan.tensors.reduce(0) { $0 + $1.shape.reduce(dtype.byteWidth, *) }

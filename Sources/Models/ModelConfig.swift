@@ -76,6 +76,9 @@ public struct ModelConfig: Sendable {
   public init(family: ModelFamily, reader: ConfigReader, vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int,
               numAttentionHeads: Int, intermediateSize: Int, maxPositionEmbeddings: Int, typeVocabSize: Int,
               layerNormEps: Double, hiddenAct: String, positionEmbeddingType: String) throws(ModelError) {
+    try ModelConfig.checkSizes([("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
+                                ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
+                                ("max_position_embeddings", maxPositionEmbeddings), ("type_vocab_size", typeVocabSize)], path: reader.path)
     guard hiddenSize % numAttentionHeads == 0 else {
       throw ModelError(.config, file: reader.path, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
     }
@@ -96,6 +99,19 @@ public struct ModelConfig: Sendable {
     architectures = (reader.json["architectures"]?.arrayValue ?? []).compactMap(\.stringValue).map(ModelConfig.pytorchClass)
     json = reader.json
     path = reader.path
+  }
+
+  /// The largest value any size in a config may have (2^31): no real model comes near it, and with every size
+  /// below it, products of two sizes and a family's derived sizes (`2 · max_position_embeddings − 1` rows of
+  /// relative distances) cannot overflow. How many of these sizes the weights can hold is checked against the
+  /// checkpoint by ``ParameterMap/plan(_:config:)``, before any per-layer work.
+  public static let maxDimension = 1 << 31
+
+  /// Refuses any size over ``maxDimension``, naming the key.
+  static func checkSizes(_ sizes: [(key: String, value: Int)], path: String) throws(ModelError) {
+    for (key, value) in sizes where value > maxDimension {
+      throw ModelError(.config, file: path, "'\(key)' \(value) is over the limit of \(maxDimension) for a size")
+    }
   }
 
   /// `TFBertForSequenceClassification` → `BertForSequenceClassification`.
@@ -143,22 +159,61 @@ public struct ConfigReader: Sendable {
   }
 
   public func double(_ key: String, default value: Double) -> Double { json[key]?.doubleValue ?? value }
-  public func string(_ key: String, default value: String) -> String { json[key]?.stringValue ?? value }
+
+  /// A string `key`, or `value` when the key is absent. Present but not a string (`null` included) is an error:
+  /// transformers does not fall back to the default then (`"hidden_act": null` fails in `ACT2FN[None]`), and
+  /// silently computing with the default would be another model.
+  public func string(_ key: String, default value: String) throws(ModelError) -> String {
+    guard let field = json[key] else { return value }
+    guard let text = field.stringValue else {
+      throw ModelError(.config, file: path, "'\(key)' is \(field == .null ? "null" : "not a string"); transformers has no default for that")
+    }
+    return text
+  }
+
+  /// A key of `id2label` as transformers reads it, with Python's `int()`: surrounding whitespace, a sign, and
+  /// underscores between digits are allowed, leading zeros too ("00" is 0).
+  static func pythonInt(_ key: String) -> Int? {
+    var text = Substring(key).drop(while: \.isWhitespace)
+    while let last = text.last, last.isWhitespace { text = text.dropLast() }
+    var negative = false
+    if let sign = text.first, sign == "+" || sign == "-" {
+      negative = sign == "-"
+      text = text.dropFirst()
+    }
+    guard let first = text.first, first.isASCII, first.isNumber, let last = text.last, last != "_",
+          !text.contains("__") else { return nil }
+    var value = 0
+    for c in text where c != "_" {
+      guard c.isASCII, let digit = c.wholeNumberValue else { return nil }
+      let (times, o1) = value.multipliedReportingOverflow(by: 10)
+      let (sum, o2) = times.addingReportingOverflow(digit)
+      guard !o1 && !o2 else { return nil }
+      value = sum
+    }
+    return negative ? -value : value
+  }
 
   /// `id2label` in label order and the label count: from `id2label` when present, else `num_labels`, else 2.
   func labels() throws(ModelError) -> ([String]?, Int) {
     guard let id2label = json["id2label"]?.objectValue, !id2label.isEmpty else { return (nil, try int("num_labels", default: 2)) }
+    // transformers reads the keys with int() into a dict: "0", "00" and "000" are all 0, the last one wins, and
+    // the labels are as many as the distinct ids.
     var byIndex: [Int: String] = [:]
     for (key, value) in id2label {
-      guard let i = Int(key), i >= 0, i < id2label.count, let label = value.stringValue else {
-        throw ModelError(.config, file: path, "id2label must map 0…\(id2label.count - 1) to strings")
+      guard let i = ConfigReader.pythonInt(key), let label = value.stringValue else {
+        throw ModelError(.config, file: path, "id2label must map integers to strings ('\(key)')")
       }
       byIndex[i] = label
     }
-    let labels = (0..<id2label.count).compactMap { byIndex[$0] }
-    if let stated = json["num_labels"]?.intValue, stated != id2label.count {
-      throw ModelError(.config, file: path, "num_labels \(stated) contradicts id2label's \(id2label.count) labels")
+    let count = byIndex.count
+    guard byIndex.keys.allSatisfy({ $0 >= 0 && $0 < count }) else {
+      throw ModelError(.config, file: path, "id2label must map 0…\(count - 1) to strings")
     }
-    return (labels, id2label.count)
+    let labels = (0..<count).compactMap { byIndex[$0] }
+    if let stated = json["num_labels"]?.intValue, stated != count {
+      throw ModelError(.config, file: path, "num_labels \(stated) contradicts id2label's \(count) labels")
+    }
+    return (labels, count)
   }
 }

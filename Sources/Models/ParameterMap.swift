@@ -50,6 +50,27 @@ public enum ParameterMap {
   /// - Throws: ``ModelError``: `.unknownTensor` listing every name the table does not know, `.missingTensors`
   ///   listing every absent one, `.shapeMismatch` naming the tensor with expected and found shapes,
   ///   `.unsupportedFamily` for a checkpoint with none of the family's tensors.
+  /// Refuses a config whose vocabulary, positions or widths need more values than the checkpoint holds at all
+  /// (every size is at most ``ModelConfig/maxDimension``, so these products do not overflow): a 1 KB config cannot
+  /// make the table, its checks or its error lines grow beyond the weights.
+  static func checkSizes(of config: ModelConfig, against checkpoint: Checkpoint) throws(ModelError) {
+    var total = 0
+    for tensor in checkpoint.tensors {
+      var count = 1
+      for dim in tensor.shape { count = count.multipliedReportingOverflow(by: max(dim, 0)).overflow ? Int.max : count * max(dim, 0) }
+      total = total.addingReportingOverflow(count).overflow ? Int.max : total + count
+    }
+    let h = config.hiddenSize
+    let needs: [(String, Int)] = [
+      ("vocab_size \(config.vocabSize) × hidden_size \(h)", config.vocabSize * h),
+      ("max_position_embeddings \(config.maxPositionEmbeddings) × hidden_size \(h)", config.maxPositionEmbeddings * h / (config.positionEmbeddingType == "absolute" ? 1 : config.numAttentionHeads)),
+      ("intermediate_size \(config.intermediateSize) × hidden_size \(h)", config.intermediateSize * h),
+    ]
+    for (what, values) in needs where values > total {
+      throw ModelError(.missingTensors, file: config.path, "\(what) needs more values than the \(total) of \(checkpoint.path)")
+    }
+  }
+
   public static func plan(_ checkpoint: Checkpoint, config: ModelConfig) throws(ModelError) -> ModelPlan {
     let family = config.family
     var byName: [String: SourceTensor] = [:]
@@ -101,6 +122,7 @@ public enum ParameterMap {
       throw ModelError(.missingTensors, file: config.path,
                        "num_hidden_layers \(config.numHiddenLayers) needs more tensors than the \(checkpoint.tensors.count) of \(checkpoint.path)")
     }
+    try checkSizes(of: config, against: checkpoint)
     let expected = family.modules(config).flatMap(\.parameters)
     let known = Set(expected.map(\.name))
     let unknown = checkpoint.tensors.map(\.name).filter {

@@ -8,7 +8,7 @@ public final class MappedFile: @unchecked Sendable {
   public let count: Int
   private let base: UnsafeRawPointer?
   /// The open file the mapping was made from, kept for copies the kernel makes without touching the mapping
-  /// (``SafeTensorsWriter/copy(from:sourcePath:offset:count:)``).
+  /// (``SafeTensorsWriter/copy(from:range:)``).
   private let fd: Int32
 
   /// Maps `path` read-only.
@@ -41,18 +41,29 @@ public final class MappedFile: @unchecked Sendable {
   }
 
   /// Calls `body` with consecutive chunks of at most `chunkBytes` bytes covering `range` (which must lie inside
-  /// the file), and after each chunk drops its pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
-  /// they stay in the page cache, and a later access maps them again).
+  /// the file as it was mapped), read with pread(2) from the mapped file's descriptor into a buffer of this call —
+  /// not through the mapping.
   ///
-  /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory then stays near
-  /// one chunk instead of growing to the size of the file, since every touched page of a mapping counts.
-  public func readOnce<E: Error>(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+  /// For reading a large file once, as a conversion copies it tensor by tensor: resident memory stays near one
+  /// chunk instead of growing to the size of the file. And a file that another process truncates meanwhile
+  /// gives a short read, thrown as an error naming the file, where touching the mapping's pages past the new end
+  /// would kill the process with SIGBUS (docs/SECURITY.md).
+  /// - Throws: ``SafeTensorsError`` `.io` when the file was replaced or shrank since it was mapped, or what
+  ///   `body` throws.
+  public func readOnce(_ range: Range<Int>, chunkBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     precondition(range.lowerBound >= 0 && range.upperBound <= count && chunkBytes > 0, "range outside the mapping")
+    guard !range.isEmpty else { return }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunkBytes, range.count), alignment: 64)
+    defer { buffer.deallocate() }
     var start = range.lowerBound
     while start < range.upperBound {
       let end = min(start + chunkBytes, range.upperBound)
-      try withUnsafeBytes(in: start..<end, body)
-      if let base { Syscalls.dropResidentPages(base + start, length: end - start) }
+      let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(end - start)])
+      let read = try Syscalls.readFully(fd, into: chunk, at: start, path)
+      guard read == chunk.count else {
+        throw SafeTensorsError(.io, file: path, "shrank while it was read: no bytes at offset \(start + read) (it had \(count) bytes when opened)")
+      }
+      try body(UnsafeRawBufferPointer(chunk))
       start = end
     }
   }

@@ -9,13 +9,17 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
   /// The mapping every tensor view points into.
   public let file: MappedFile
-  /// The header's `__metadata__` (empty when absent).
+  /// The header's `__metadata__` (empty when absent or `null`). Two keys that differ in bytes but are equal as
+  /// Swift strings (`café` in NFC and NFD) are both valid in the format but one entry here (the first);
+  /// ``metadataEntries`` keeps every key byte-exact.
   public let metadata: [String: String]
+  /// The header's `__metadata__` entries in document order, keys byte-exact.
+  public let metadataEntries: [(key: String, value: String)]
   /// Every tensor, in data-offset order.
   public let tensors: [TensorView]
   /// The JSON header's length in bytes; the data section starts at `8 + headerLength`.
   public let headerLength: Int
-  private let positions: [String: Int]
+  private let positions: [UTF8Key: Int]
 
   public var path: String { file.path }
 
@@ -32,7 +36,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     let header = try file.withUnsafeBytes { bytes throws(SafeTensorsError) in
       try Header.validate(bytes, path: file.path)
     }
-    metadata = header.metadata
+    metadataEntries = header.metadata
+    metadata = Dictionary(header.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     headerLength = header.length
     let dataStart = 8 + header.length
     tensors = header.entries.map { entry in
@@ -41,12 +46,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
         fileRange: (dataStart + entry.offsets.lowerBound)..<(dataStart + entry.offsets.upperBound),
         dataOffsets: entry.offsets, file: file)
     }
-    positions = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
+    // Names are unique as bytes (the header parser refuses a repeated key), so this cannot trap.
+    positions = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { (UTF8Key($1.name), $0) })
   }
 
-  /// The tensor named `name`, if the file has one.
+  /// The tensor named `name` (the same UTF-8 bytes), if the file has one.
   public subscript(name: String) -> TensorView? {
-    positions[name].map { tensors[$0] }
+    positions[UTF8Key(name)].map { tensors[$0] }
   }
 
   /// The tensor named `name`.
@@ -68,7 +74,7 @@ enum Header {
 
   struct Parsed {
     var length: Int
-    var metadata: [String: String]
+    var metadata: [(key: String, value: String)]
     var entries: [Entry]
   }
 
@@ -99,15 +105,20 @@ enum Header {
       throw fail(.invalidHeaderDeserialization, nil, "\(error)")
     }
     guard let members = json.objectValue else { throw fail(.invalidHeaderDeserialization, nil, "the header is not a JSON object") }
+    // serde_json refuses a number outside f64's range anywhere in the document, even in a field it ignores.
+    guard !json.hasNumberOutOfRange else {
+      throw fail(.invalidHeaderDeserialization, nil, "the header holds a number out of range (beyond ±1.8e308)")
+    }
 
-    var metadata: [String: String] = [:]
+    var metadata: [(key: String, value: String)] = []
     var entries: [Entry] = []
     for (name, value) in members {
-      if name == "__metadata__" {
+      if name.utf8.elementsEqual("__metadata__".utf8) {
+        if value == .null { continue }  // the reference's `Option`: null is no metadata
         guard let pairs = value.objectValue else { throw fail(.invalidMetadata, nil, "__metadata__ is not an object") }
         for (key, item) in pairs {
           guard let text = item.stringValue else { throw fail(.invalidMetadata, nil, "__metadata__['\(key)'] is not a string") }
-          metadata[key] = text
+          metadata.append((key, text))
         }
         continue
       }
@@ -121,11 +132,9 @@ enum Header {
         let what = entry.offsets.lowerBound > end ? "a hole" : "an overlap"
         throw fail(.invalidOffset, entry.name, "data starts at \(entry.offsets.lowerBound), expected \(end) (\(what))")
       }
-      var bits = entry.dtype.bitWidth
-      for dim in entry.shape {
-        let (product, overflow) = bits.multipliedReportingOverflow(by: dim)
-        guard !overflow else { throw fail(.validationOverflow, entry.name, "shape \(entry.shape) overflows") }
-        bits = product
+      // As the reference: elements first (dimension by dimension, so [2^62, 0] is 0 elements), then bits.
+      guard let bits = Header.bitCount(entry.dtype, entry.shape) else {
+        throw fail(.validationOverflow, entry.name, "shape \(entry.shape) overflows")
       }
       guard bits % 8 == 0 else {
         throw fail(.misalignedSlice, entry.name, "\(entry.dtype.rawValue) \(entry.shape) is not a whole number of bytes")
@@ -143,6 +152,31 @@ enum Header {
     return Parsed(length: length, metadata: metadata, entries: entries)
   }
 
+  /// Elements times bits per element, each product checked in 64 bits as the reference does with `usize`;
+  /// nil on overflow.
+  static func bitCount(_ dtype: DType, _ shape: [Int]) -> Int? {
+    var elements: UInt64 = 1
+    for dim in shape {
+      guard dim >= 0 else { return nil }
+      let (product, overflow) = elements.multipliedReportingOverflow(by: UInt64(dim))
+      guard !overflow else { return nil }
+      elements = product
+    }
+    let (bits, overflow) = elements.multipliedReportingOverflow(by: UInt64(dtype.bitWidth))
+    guard !overflow, bits <= UInt64(Int.max) else { return nil }
+    return Int(bits)
+  }
+
+  /// A JSON number as serde_json gives it to a `usize`: plain digits only (`-0`, `1.0` and `1e2` are floats to
+  /// serde_json and refused), at most 2^64 − 1. Values above `Int.max` are refused here (docs/FORMAT.md): no
+  /// file is that long, and only a dimension beside a 0 could otherwise be valid.
+  static func size(_ value: JSONValue) -> Int? {
+    guard case .number(let text) = value,
+          !text.utf8.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    else { return nil }
+    return Int(text)
+  }
+
   private static func entry(
     _ name: String, _ value: JSONValue, _ fail: (SafeTensorsError.Code, String?, String) -> SafeTensorsError
   ) throws(SafeTensorsError) -> Entry {
@@ -156,13 +190,13 @@ enum Header {
     }
     var shape: [Int] = []
     for dim in shapeValues {
-      guard let n = dim.intValue, n >= 0 else {
+      guard let n = size(dim) else {
         throw fail(.invalidHeaderDeserialization, name, "shape holds a value that is not a non-negative integer")
       }
       shape.append(n)
     }
     guard let offsetValues = value["data_offsets"]?.arrayValue, offsetValues.count == 2,
-          let begin = offsetValues[0].intValue, let end = offsetValues[1].intValue, begin >= 0, end >= 0
+          let begin = size(offsetValues[0]), let end = size(offsetValues[1])
     else { throw fail(.invalidHeaderDeserialization, name, "'data_offsets' is not two non-negative integers") }
     guard end >= begin else { throw fail(.invalidOffset, name, "data_offsets end \(end) precedes begin \(begin)") }
     return Entry(name: name, dtype: dtype, shape: shape, offsets: begin..<end)

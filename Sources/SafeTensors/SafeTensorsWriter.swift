@@ -19,8 +19,10 @@ public struct TensorHeader: Sendable, Equatable {
 ///
 /// The output is deterministic (tensors in the given order, `__metadata__` first with sorted keys, integers
 /// as plain digits) and its data section starts at a multiple of ``alignment`` bytes, padded with spaces.
-/// Bytes go to a temporary file beside the destination, which ``finish()`` fsyncs and renames into place;
-/// a writer dropped unfinished removes it — there is never a partial file at the destination.
+/// Bytes go to a temporary file beside the destination (``OutputPath/temporaryPrefix(for:in:)``, registered for
+/// removal on SIGINT/SIGTERM), which ``finish()`` fsyncs and renames into place; a writer dropped unfinished
+/// removes it — there is never a partial file at the destination. Without `replacing`, ``finish()`` never
+/// replaces anything at the destination, even something that appeared while the tensors were written.
 public final class SafeTensorsWriter {
   /// The data section's alignment in the file.
   public static let alignment = 64
@@ -30,6 +32,8 @@ public final class SafeTensorsWriter {
   private let sizes: [Int]
   private var fd: Int32
   private let temporaryPath: String
+  private let registration: TemporaryFiles.Registration
+  private let replacing: Bool
   private var current = 0
   private var writtenInCurrent = 0
   private var finished = false
@@ -45,45 +49,44 @@ public final class SafeTensorsWriter {
   /// Creates the temporary file and writes the header.
   /// - Throws: ``SafeTensorsError`` `.invalidWrite` for duplicate names, sizes that overflow, a tensor that would
   ///   start at an offset that is not a multiple of its element size, or a header over 100 MB; `.io` on I/O errors.
-  public init(path: String, tensors: [TensorHeader], metadata: [String: String] = [:]) throws(SafeTensorsError) {
+  public init(path: String, tensors: [TensorHeader], metadata: [String: String] = [:], replacing: Bool = true) throws(SafeTensorsError) {
     self.path = path
+    self.replacing = replacing
     self.tensors = tensors
     func fail(_ tensor: String?, _ detail: String) -> SafeTensorsError {
       SafeTensorsError(.invalidWrite, file: path, tensor: tensor, detail)
     }
     var sizes: [Int] = []
-    var names = Set<String>()
+    var names = Set<UTF8Key>()  // names are bytes (docs/FORMAT.md): `café` NFC and NFD are two names
     var offset = 0
     for tensor in tensors {
-      guard tensor.name != "__metadata__", names.insert(tensor.name).inserted else { throw fail(tensor.name, "name used twice") }
-      var bits = tensor.dtype.bitWidth
-      for dim in tensor.shape {
-        guard dim >= 0 else { throw fail(tensor.name, "negative dimension in \(tensor.shape)") }
-        let (product, overflow) = bits.multipliedReportingOverflow(by: dim)
-        guard !overflow else { throw fail(tensor.name, "shape \(tensor.shape) overflows") }
-        bits = product
+      guard !tensor.name.utf8.elementsEqual("__metadata__".utf8), names.insert(UTF8Key(tensor.name)).inserted else {
+        throw fail(tensor.name, "name used twice")
       }
+      guard !tensor.shape.contains(where: { $0 < 0 }) else { throw fail(tensor.name, "negative dimension in \(tensor.shape)") }
+      // Elements before bits, as the reader and the reference count them ([2^62, 0] is 0 bytes).
+      guard let bits = Header.bitCount(tensor.dtype, tensor.shape) else { throw fail(tensor.name, "shape \(tensor.shape) overflows") }
       guard bits % 8 == 0 else { throw fail(tensor.name, "\(tensor.dtype.rawValue) \(tensor.shape) is not a whole number of bytes") }
       guard offset % tensor.dtype.byteWidth == 0 else {
         throw fail(tensor.name, "would start at data offset \(offset), not a multiple of its \(tensor.dtype.byteWidth)-byte element")
       }
       sizes.append(bits / 8)
-      offset += bits / 8
+      let (next, overflow) = offset.addingReportingOverflow(bits / 8)
+      guard !overflow else { throw fail(tensor.name, "the data section would exceed Int.max bytes") }
+      offset = next
     }
     self.sizes = sizes
 
     let header = SafeTensorsWriter.headerBytes(tensors: tensors, sizes: sizes, metadata: metadata)
     guard header.count - 8 <= SafeTensorsFile.maxHeaderLength else { throw fail(nil, "header exceeds 100 MB") }
 
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[...$0]) } ?? ""
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     // I/O errors name the destination the caller asked for, not the hidden temporary file (removed by then).
     do {
-      (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: directory + "." + base + ".tmp-")
+      (fd, temporaryPath) = try Syscalls.makeTemporaryFile(prefix: OutputPath.temporaryPrefix(for: path))
     } catch {
       throw SafeTensorsError(.io, file: path, "cannot create a temporary file beside it: \(error.detail)")
     }
+    registration = TemporaryFiles.register(temporaryPath)
     do {
       try Syscalls.writeAll(fd, header, path)
       header.withUnsafeBytes { digest.update($0) }
@@ -238,11 +241,12 @@ public final class SafeTensorsWriter {
       try Syscalls.fsync(fd, path)
       Syscalls.close(fd)
       fd = -1
-      try Syscalls.rename(temporaryPath, path)
+      try OutputPath.publish(temporaryPath, at: path, replacing: replacing)
     } catch {
       abandon()
       throw SafeTensorsError(.io, file: path, error.detail)
     }
+    registration.unregister()
     finished = true
     sha256 = digest.finalizeHex()
     let slash = path.lastIndex(of: "/")
@@ -260,6 +264,7 @@ public final class SafeTensorsWriter {
     if fd >= 0 { Syscalls.close(fd) }
     fd = -1
     Syscalls.unlink(temporaryPath)
+    registration.unregister()
     finished = true
   }
 
@@ -285,7 +290,7 @@ public final class SafeTensorsWriter {
     if !metadata.isEmpty {
       separator()
       json += "\"__metadata__\":{"
-      let keys = metadata.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) { $0.value < $1.value } }
+      let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }  // UTF-8 byte order
       for (i, key) in keys.enumerated() {
         if i > 0 { json += "," }
         JSONValue.writeEscaped(key, to: &json)

@@ -35,7 +35,7 @@ public struct ShardIndex: Sendable {
     do { json = try JSONValue.parse(bytes) } catch { throw fail("not JSON: \(error)") }
     guard let map = json["weight_map"]?.objectValue else { throw fail("no 'weight_map' object") }
     var shards: [String] = []
-    var seen = Set<String>()
+    var seen = Set<UTF8Key>()  // file names are bytes: `café` NFC and NFD are two files
     var weightMap: [(String, String)] = []
     for (tensor, value) in map {
       guard let shard = value.stringValue else { throw fail("weight_map['\(tensor)'] is not a string") }
@@ -43,7 +43,7 @@ public struct ShardIndex: Sendable {
       guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), !shard.utf8.contains(0), shard != ".", shard != ".." else {
         throw fail("shard name '\(shard)' is not a plain file name")
       }
-      if seen.insert(shard).inserted {
+      if seen.insert(UTF8Key(shard)).inserted {
         shards.append(shard)
         guard shards.count <= ShardIndex.maxShards else { throw fail("names more than \(ShardIndex.maxShards) shard files") }
       }

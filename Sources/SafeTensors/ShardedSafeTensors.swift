@@ -1,3 +1,5 @@
+import Support
+
 /// A sharded safetensors checkpoint read as one: every shard mapped and validated, every tensor checked
 /// against the index.
 public final class ShardedSafeTensors: @unchecked Sendable {
@@ -6,7 +8,7 @@ public final class ShardedSafeTensors: @unchecked Sendable {
   public let files: [SafeTensorsFile]
   /// Every tensor of every shard, shard by shard, each in data-offset order.
   public let tensors: [TensorView]
-  private let positions: [String: Int]
+  private let positions: [UTF8Key: Int]  // names are bytes: `café` NFC and NFD are two tensors
 
   /// Opens the index at `indexPath` and every shard it names.
   /// - Throws: ``SafeTensorsError``: `.missingShard` for a shard file that is absent, `.tensorNotFound` for a
@@ -15,7 +17,7 @@ public final class ShardedSafeTensors: @unchecked Sendable {
   public init(indexPath: String) throws(SafeTensorsError) {
     index = try ShardIndex(path: indexPath)
     var files: [SafeTensorsFile] = []
-    var positions: [String: Int] = [:]
+    var positions: [UTF8Key: Int] = [:]
     var tensors: [TensorView] = []
     for shard in index.shards {
       let shardPath = index.path(ofShard: shard)
@@ -26,27 +28,28 @@ public final class ShardedSafeTensors: @unchecked Sendable {
         throw SafeTensorsError(.missingShard, file: indexPath, "shard '\(shard)' cannot be opened: \(error.detail)")
       }
       for view in file.tensors {
-        if let earlier = positions[view.name] {
+        if let earlier = positions[UTF8Key(view.name)] {
           throw SafeTensorsError(.duplicateTensor, file: indexPath, tensor: view.name,
                                  "stored in both '\(tensors[earlier].file.path)' and '\(shardPath)'")
         }
-        positions[view.name] = tensors.count
+        positions[UTF8Key(view.name)] = tensors.count
         tensors.append(view)
       }
       files.append(file)
     }
     for (name, shard) in index.weightMap {
       let shardPath = index.path(ofShard: shard)
-      if let position = positions[name] {
-        guard tensors[position].file.path == shardPath else {
+      if let position = positions[UTF8Key(name)] {
+        guard tensors[position].file.path.utf8.elementsEqual(shardPath.utf8) else {
           throw SafeTensorsError(.tensorNotFound, file: shardPath, tensor: name,
                                  "the index places it here, but it is in '\(tensors[position].file.path)'")
         }
         continue
       }
       // A stale index may still name an alias that the conversion removed and recorded in the shard's metadata.
-      let shardFile = files.first { $0.path == shardPath }
-      guard let kept = shardFile?.metadata[name], positions[kept] != nil else {
+      let shardFile = files.first { $0.path.utf8.elementsEqual(shardPath.utf8) }
+      let kept = shardFile?.metadataEntries.first { $0.key.utf8.elementsEqual(name.utf8) }?.value
+      guard let kept, positions[UTF8Key(kept)] != nil else {
         throw SafeTensorsError(.tensorNotFound, file: shardPath, tensor: name, "named in the index but absent from its shard")
       }
     }
@@ -57,6 +60,6 @@ public final class ShardedSafeTensors: @unchecked Sendable {
 
   /// The tensor named `name`, if any shard has it.
   public subscript(name: String) -> TensorView? {
-    positions[name].map { tensors[$0] }
+    positions[UTF8Key(name)].map { tensors[$0] }
   }
 }

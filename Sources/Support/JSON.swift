@@ -1,7 +1,12 @@
 /// A JSON value that keeps object key order and number text, as parsed by ``JSONValue/parse(_:)``.
 ///
-/// The parser is strict (RFC 8259, no trailing commas, no lone surrogates, depth ≤ 128) and rejects
-/// duplicate object keys — a header with two entries of one name is a parser differential waiting to happen.
+/// The parser is strict (RFC 8259, no trailing commas, no lone surrogates, at most 127 nested arrays/objects as
+/// serde_json) and rejects duplicate object keys — a header with two entries of one name is a parser
+/// differential waiting to happen.
+///
+/// Strings are compared as UTF-8 bytes, as every format we read does: Swift's `String ==` is canonical
+/// equivalence (`café` in NFC equals `café` in NFD, `K` equals the Kelvin sign U+212A), so keys are never
+/// compared or hashed as `String` here — `"caf\u{E9}"` and `"cafe\u{301}"` are two different keys.
 public enum JSONValue: Equatable, Sendable {
   case null
   case bool(Bool)
@@ -17,9 +22,9 @@ public enum JSONValue: Equatable, Sendable {
     case (.null, .null): true
     case let (.bool(x), .bool(y)): x == y
     case let (.number(x), .number(y)): x == y
-    case let (.string(x), .string(y)): x == y
+    case let (.string(x), .string(y)): x.utf8.elementsEqual(y.utf8)
     case let (.array(x), .array(y)): x == y
-    case let (.object(x), .object(y)): x.elementsEqual(y) { $0.0 == $1.0 && $0.1 == $1.1 }
+    case let (.object(x), .object(y)): x.elementsEqual(y) { $0.0.utf8.elementsEqual($1.0.utf8) && $0.1 == $1.1 }
     default: false
     }
   }
@@ -35,10 +40,10 @@ public enum JSONValue: Equatable, Sendable {
 
   // MARK: Accessors
 
-  /// The member named `key` of an object.
+  /// The member named `key` (the same UTF-8 bytes) of an object.
   public subscript(key: String) -> JSONValue? {
     guard case .object(let members) = self else { return nil }
-    return members.first { $0.0 == key }?.1
+    return members.first { $0.0.utf8.elementsEqual(key.utf8) }?.1
   }
 
   public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
@@ -81,7 +86,8 @@ public enum JSONValue: Equatable, Sendable {
 private struct Parser {
   let bytes: [UInt8]
   var position = 0
-  static let maxDepth = 128
+  /// serde_json's recursion limit: it refuses the 128th nested array or object (scalars do not count).
+  static let maxDepth = 127
 
   func error(_ message: String, duplicateKey: String? = nil) -> JSONValue.ParseError {
     JSONValue.ParseError(offset: position, message: message, duplicateKey: duplicateKey)
@@ -101,7 +107,6 @@ private struct Parser {
   }
 
   mutating func parseValue(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
-    guard depth < Parser.maxDepth else { throw error("nesting deeper than \(Parser.maxDepth)") }
     guard let byte = peek() else { throw error("unexpected end of input") }
     switch byte {
     case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -115,10 +120,16 @@ private struct Parser {
     }
   }
 
+  /// `depth` counts the arrays and objects around the one opening here.
+  func checkDepth(_ depth: Int) throws(JSONValue.ParseError) {
+    guard depth < Parser.maxDepth else { throw error("arrays and objects nested deeper than \(Parser.maxDepth)") }
+  }
+
   mutating func parseObject(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+    try checkDepth(depth)
     position += 1
     var members: [(String, JSONValue)] = []
-    var seen = Set<String>()
+    var seen = Set<UTF8Key>()
     skipWhitespace()
     if peek() == UInt8(ascii: "}") { position += 1; return .object(members) }
     while true {
@@ -126,7 +137,7 @@ private struct Parser {
       guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
       let keyStart = position
       let key = try parseString()
-      guard seen.insert(key).inserted else {
+      guard seen.insert(UTF8Key(key)).inserted else {
         position = keyStart
         throw error("duplicate key '\(key)'", duplicateKey: key)
       }
@@ -145,6 +156,7 @@ private struct Parser {
   }
 
   mutating func parseArray(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+    try checkDepth(depth)
     position += 1
     var elements: [JSONValue] = []
     skipWhitespace()
@@ -272,7 +284,7 @@ private struct Parser {
 // MARK: - Canonical serialisation
 
 extension JSONValue {
-  /// Canonical JSON text: object keys sorted by code point, no whitespace, non-ASCII escaped as `\uXXXX`,
+  /// Canonical JSON text: object keys sorted by UTF-8 bytes (the same order as code points), no whitespace, non-ASCII escaped as `\uXXXX`,
   /// integers as written, other numbers in shortest round-trip form — the same bytes for the same value.
   public var canonicalText: String {
     var out = ""
@@ -302,7 +314,7 @@ extension JSONValue {
       out += "]"
     case .object(let members):
       out += "{"
-      let sorted = members.sorted { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) { $0.value < $1.value } }
+      let sorted = members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
       for (i, (key, value)) in sorted.enumerated() {
         if i > 0 { out += "," }
         JSONValue.writeEscaped(key, to: &out)
@@ -342,5 +354,38 @@ extension JSONValue {
   private static func hex4(_ v: UInt32) -> String {
     let digits = String(v, radix: 16)
     return "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+  }
+}
+
+// MARK: - Byte-exact keys
+
+/// A string hashed, compared and ordered by its UTF-8 bytes — what a JSON key, a tensor name or a file name
+/// is in every format we read. Use it instead of `String` as a `Set` element or `Dictionary` key wherever two
+/// names must be the same bytes to be the same name (Swift's `String` equality is canonical equivalence).
+public struct UTF8Key: Hashable, Comparable, Sendable, CustomStringConvertible {
+  public let bytes: [UInt8]
+  public init(_ string: String) { bytes = Array(string.utf8) }
+  public var string: String { String(decoding: bytes, as: UTF8.self) }
+  public var description: String { string }
+  public static func < (a: UTF8Key, b: UTF8Key) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
+extension JSONValue {
+  /// True when some number in the value is outside the range of a `Double` (`1e400`, a 400-digit integer):
+  /// serde_json, and so the safetensors reference, refuses the whole document ("number out of range").
+  public var hasNumberOutOfRange: Bool {
+    var stack: [JSONValue] = [self]
+    while let value = stack.popLast() {
+      switch value {
+      case .number(let text):
+        // Below 309 digits without an exponent a number is finite: skip the conversion for the common case.
+        let hasExponent = text.utf8.contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        if (hasExponent || text.utf8.count > 300), let double = Double(text), double.isInfinite { return true }
+      case .array(let elements): stack.append(contentsOf: elements)
+      case .object(let members): stack.append(contentsOf: members.lazy.map(\.1))
+      default: break
+      }
+    }
+    return false
   }
 }

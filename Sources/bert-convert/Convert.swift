@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import Convert
 import Foundation
+import Support
 
 extension BertConvert {
   struct Convert: ParsableCommand {
@@ -29,17 +30,19 @@ extension BertConvert {
       }
     }
 
-    /// One self-overwriting line on the terminal.
-    static func showProgress(done: Int, total: Int, tensor: String) {
-      FileHandle.standardError.write(Data("\r\u{1B}[K[\(done)/\(total)] \(tensor)".utf8))
-    }
-
     func run() throws {
       let start = ContinuousClock.now
-      let progress: ConversionProgress? = stderrIsTerminal ? { Self.showProgress(done: $0, total: $1, tensor: $2) } : nil
-      let report = try Conversion.run(source: options.source, output: output, dtype: dtype, from: options.from, force: force,
-                                      shardSize: shardSize.flatMap(Conversion.parseSize), progress: progress)
-      if stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      let display = ProgressDisplay()
+      let progress: ConversionProgress? = display.map { display in
+        { display.update(done: $0.bytesDone, total: $0.byteCount, detail: "[\($0.tensorsDone)/\($0.tensorCount)] \($0.tensor)") }
+      }
+      let report: ConversionReport
+      do {
+        defer { display?.finish() }
+        report = try Conversion.run(source: options.resolvedSource(), output: output, dtype: dtype, from: options.from, force: force,
+                                    shardSize: shardSize.flatMap(Conversion.parseSize), progress: progress)
+      }
+      warnWithoutTokenizer()
       for (tensor, count) in report.overflows {
         printError("warning: \(tensor): \(count) values overflowed to ±inf in the cast to \(report.dtype.rawValue)")
       }
@@ -47,6 +50,18 @@ extension BertConvert {
       let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
       print("wrote \(report.path): \(report.tensorCount) tensors, \(report.parameterCount) parameters, \(report.dtype.rawValue),"
             + " \(report.byteCount) bytes in \(String(format: "%.2f", seconds)) s, sha256 \(report.sha256)")
+    }
+  }
+}
+
+extension BertConvert.Convert {
+  /// A directory output without tokenizer files cannot tokenize text (README.md, "bert-convert"): say so on stderr.
+  func warnWithoutTokenizer() {
+    guard !output.hasSuffix(".safetensors") else { return }
+    let found = Conversion.tokenizerFiles.contains { FileManager.default.fileExists(atPath: output + "/" + $0) }
+    if !found {
+      printError("warning: no tokenizer files (\(Conversion.tokenizerFiles.joined(separator: ", "))) beside the source;"
+                 + " \(escapingControlCharacters(output)) holds the weights and config.json only")
     }
   }
 }

@@ -18,7 +18,7 @@ extension BertConvert {
     var json = false
 
     func run() throws {
-      let checkpoint = try Checkpoint.open(options.source, from: options.from)
+      let checkpoint = try Checkpoint.open(options.resolvedSource(), from: options.from)
       // Without a config the tensors are still listed, just without canonical names.
       let configPath = checkpoint.directory + "/config.json"
       let plan: ModelPlan?

@@ -46,7 +46,8 @@ extension BertVerify {
         ?? Array(repeating: seq, count: batch)
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       do {
         try openOnly ? measureOpen() : measure()
       } catch var error as BERTError where error.file == nil {

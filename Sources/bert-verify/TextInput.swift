@@ -60,7 +60,10 @@ enum TextInput {
       let ours = batch.inputIds[b]
       let theirs = Array(input.inputIDs[(b * input.sequence)..<((b + 1) * input.sequence)])
       if ours != theirs {
-        let label = row.pair.map { "[\"\(row.text)\", \"\($0)\"]" } ?? "\"\(row.text)\""
+        // Quoted as JSON strings, then made one printable line: a text with line breaks, escape sequences or bidi
+        // overrides is shown escaped, never acted on by the terminal.
+        func quoted(_ text: String) -> String { escapingControlCharacters(JSONValue.string(text).canonicalText) }
+        let label = row.pair.map { "[\(quoted(row.text)), \(quoted($0))]" } ?? quoted(row.text)
         return "text \(b) \(label) tokenizes to \(ours), the golden has \(theirs)"
       }
     }

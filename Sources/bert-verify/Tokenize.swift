@@ -1,5 +1,6 @@
 import ArgumentParser
 import BERT
+import Checkpoint
 
 extension BertVerify {
   /// `bert-verify tokenize MODEL_DIR [--pair]`: one JSON array of ids per stdin line.
@@ -14,7 +15,7 @@ extension BertVerify {
     var pair = false
 
     func run() throws {
-      let tokenizer = try WordPieceTokenizer(directory: modelDirectory)
+      let tokenizer = try WordPieceTokenizer(directory: HubCache.resolve(modelDirectory))
       var out = ""
       while let line = readLine(strippingNewline: true) {
         var text = Substring(line)

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import CLISupport
 import Foundation
+import SafeTensors
 
 extension BertVerify {
   /// `bert-verify MODEL --golden GOLDEN`: the parity table of CONTRACT.md §3.
@@ -28,9 +29,12 @@ extension BertVerify {
     var rtol: Double?
 
     @Option(name: .customLong("json"), help: ArgumentHelp(
-      "With --golden: also write the report as JSON to this file. With --text/--question: print what transformers' pipeline returns as JSON (to this file; alone or '-': stdout).",
-      valueName: "file"))
+      "With --golden: also write the report as JSON (docs/REPORT.md) to this file; '-' writes it to stdout and the table to stderr. With --text/--question: what transformers' pipeline returns, as JSON, to this file (alone or '-': stdout; docs/TASKS.md).",
+      valueName: "report"))
     var jsonReport: String?
+
+    @Option(help: ArgumentHelp("Also write the report as JUnit XML to this file (one testcase per output and one for the re-tokenization check).", valueName: "file"))
+    var junit: String?
 
     @Option(help: "Instead of a golden: tokenize this text with the model's tokenizer, run it and answer with the model's task (docs/TASKS.md).")
     var text: String?
@@ -53,41 +57,66 @@ extension BertVerify {
       if textPair != nil && text == nil { throw ValidationError("--text-pair needs --text") }
       if (question == nil) != (context == nil) { throw ValidationError("--question and --context go together") }
       if !choices.isEmpty && text == nil { throw ValidationError("--choice needs --text (the prompt)") }
+      if textual && junit != nil { throw ValidationError("--junit needs --golden") }
+      if junit == "-" { throw ValidationError("--junit needs a file path") }
       for (name, value) in [("atol", atol), ("rtol", rtol)] {
         if let value, !(value.isFinite && value >= 0) { throw ValidationError("--\(name) must be a non-negative number") }
       }
     }
 
-    func run() throws {
+    mutating func run() throws {
+      try model.resolveModelID()
       if text != nil || question != nil {
         return try TextRun(model: model, text: text, pair: textPair, question: question, context: context, choices: choices,
                            json: jsonReport).run()
       }
       guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
+      // With `--json -` stdout carries the JSON report alone; everything else goes to stderr.
+      let say: (String) -> Void = jsonReport == "-" ? { printError($0) } : { print($0) }
+      let started = Date()
+      let clock = DispatchTime.now()
       let reference = try Golden(path: goldenPath)
-      if reference.texts != nil {
-        if let tokenizer = try TextInput.tokenizer(for: model.model) {
-          if let mismatch = try TextInput.mismatch(tokenizer, golden: reference, goldenPath: goldenPath) {
-            printError("tokenizer mismatch: \(mismatch)")
-            throw ExitCode(ExitStatus.mismatch.rawValue)
-          }
-          print("tokenizer: the golden's texts re-tokenize to its input_ids (\(tokenizer.source))")
-        } else {
-          print("tokenizer: none beside the model; the golden's texts were not re-tokenized")
-        }
+      let tokenization = try checkTokenization(reference, goldenPath: goldenPath)
+      switch tokenization.status {
+      case .failed: printError("tokenizer mismatch: \(tokenization.detail)")
+      case .passed, .notChecked: if reference.texts != nil { say("tokenizer: \(tokenization.detail)") }
       }
       let bert = try model.load()
-      let report = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
+      let parity = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+      let report = VerificationReport(parity: parity, tokenization: tokenization, started: started, duration: seconds)
+      if let junit { try write(report.junit, to: junit, what: "JUnit report") }
       if let jsonReport {
         let text = report.json.canonicalText + "\n"
-        do {
-          try Data(text.utf8).write(to: URL(fileURLWithPath: jsonReport), options: .atomic)
-        } catch {
-          throw BERTError(.badInput, file: jsonReport, "cannot write the JSON report: \(error.localizedDescription)")
-        }
+        if jsonReport == "-" { print(text, terminator: "") } else { try write(text, to: jsonReport, what: "JSON report") }
       }
-      print(report.table, terminator: "")
+      say(String(parity.table.dropLast()))
       if !report.passed { throw ExitCode(ExitStatus.mismatch.rawValue) }
+    }
+
+    /// Re-tokenizes the golden's texts with the tokenizer beside the model (docs/GOLDEN.md).
+    private func checkTokenization(_ reference: Golden, goldenPath: String) throws -> TokenizationCheck {
+      guard reference.texts != nil else {
+        return TokenizationCheck(status: .notChecked, tokenizer: nil, detail: "the golden records no texts")
+      }
+      guard let tokenizer = try TextInput.tokenizer(for: model.model) else {
+        return TokenizationCheck(status: .notChecked, tokenizer: nil,
+                                 detail: "none beside the model; the golden's texts were not re-tokenized")
+      }
+      if let mismatch = try TextInput.mismatch(tokenizer, golden: reference, goldenPath: goldenPath) {
+        return TokenizationCheck(status: .failed, tokenizer: tokenizer.source, detail: mismatch)
+      }
+      return TokenizationCheck(status: .passed, tokenizer: tokenizer.source,
+                               detail: "the golden's texts re-tokenize to its input_ids (\(tokenizer.source))")
+    }
+
+    /// Writes a report atomically (temporary file, fsync, rename): a CI job never reads half a report.
+    private func write(_ text: String, to path: String, what: String) throws {
+      do {
+        try AtomicFile.write(Array(text.utf8), to: path)
+      } catch {
+        throw BERTError(.badInput, file: path, "cannot write the \(what): \(error.detail)")
+      }
     }
   }
 }

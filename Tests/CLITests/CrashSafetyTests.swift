@@ -137,11 +137,13 @@ struct CrashSafetyTests {
     #expect(strays.isEmpty, "killed \(moment): unexpected entries \(strays)")
   }
 
-  /// The run after the kills, with every temporary they left still beside the output: it succeeds and writes a
-  /// complete canonical file.
+  /// The run after the kills, with every temporary they left still beside the output: it succeeds, writes a
+  /// complete canonical file and removes the leftovers (their processes are gone).
   static func checkNextRun(_ source: TemporaryDirectory, output: String, weights: String) throws {
     let result = try run(tool, [source.path, "-o", output, "--dtype", "f16"])
     #expect(result.status == 0, "the run after the kills failed: \(result.stderr)")
+    let directory = (output as NSString).deletingLastPathComponent
+    #expect(temporaries(in: directory).isEmpty, "the next run left the killed runs' temporaries: \(temporaries(in: directory))")
     let file = try SafeTensorsFile(path: weights)
     #expect(file.tensors.count == 41)
     #expect(file["bert.embeddings.word_embeddings.weight"]?.shape == [vocabulary, 32])

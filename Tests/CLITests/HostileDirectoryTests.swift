@@ -43,7 +43,8 @@ struct HostileDirectoryTests {
   func deviceTokenizerFile() throws {
     let dir = try Self.model()
     try FileManager.default.createSymbolicLink(atPath: dir.file("vocab.txt"), withDestinationPath: "/dev/zero")
-    let output = dir.file("converted")
+    let elsewhere = TemporaryDirectory()  // an output inside the source directory is refused on its own
+    let output = elsewhere.file("converted")
     try Self.expectRefusal([dir.path, "-o", output], naming: dir.file("vocab.txt"), mentioning: "not a regular file")
     #expect(!FileManagerShim.exists(output))
   }

@@ -8,7 +8,7 @@ import TestSupport
 struct RefusalTests {
   let dir = TemporaryDirectory()
 
-  @Test("an existing output is not overwritten without force, and is replaced with it")
+  @Test("an existing output is not overwritten without force; with it, the tool's files are written and others kept")
   func overwrite() throws {
     let out = dir.file("out")
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
@@ -16,7 +16,8 @@ struct RefusalTests {
     #expect(convertError(Fixtures.path("models/seqcls/safetensors"), out)?.code == .output)
     #expect(FileManagerShim.list(out) == ["keep.txt"])
     try Conversion.run(source: Fixtures.path("models/seqcls/safetensors"), output: out, force: true)
-    #expect(FileManagerShim.list(out) == ["config.json", "model.safetensors", "tokenizer_config.json", "vocab.txt"])
+    #expect(FileManagerShim.list(out) == ["config.json", "keep.txt", "model.safetensors", "tokenizer_config.json", "vocab.txt"])
+    #expect(FileManagerShim.read(out + "/keep.txt") == [1, 2, 3])
     #expect(FileManagerShim.list(dir.path) == ["out"])
   }
 

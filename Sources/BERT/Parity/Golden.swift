@@ -72,7 +72,14 @@ public struct Golden: Sendable {
       let values = view.withUnsafeBytes { bytes in
         (0..<view.elementCount).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
       }
+      // A non-finite reference passes any comparison (inf ≤ atol + rtol·inf) or none (NaN): refused either way.
+      if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        throw BERTError(.golden, file: path, "output '\(view.name)' holds \(values[bad]) at element \(bad); a golden's outputs must be finite")
+      }
       outputs.append(Output(name: view.name, shape: view.shape, values: values))
+    }
+    guard !outputs.isEmpty else {
+      throw BERTError(.golden, file: path, "has no outputs, only inputs: there is nothing to compare")
     }
     self.outputs = outputs.sorted { Golden.order($0.name) < Golden.order($1.name) }
 

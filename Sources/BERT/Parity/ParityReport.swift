@@ -129,6 +129,10 @@ public struct ParityReport: Sendable {
                       perToken: mine.perToken, mask: golden.input.attentionMask, sequence: golden.input.sequence,
                       tolerance: tolerance)
     }
+    if rows.allSatisfy({ $0.compared == 0 }) {
+      throw BERTError(.golden, file: golden.path, "nothing was compared: the model produces none of its outputs "
+                        + "(\(golden.outputs.prefix(5).map(\.name).joined(separator: ", "))), or they are empty")
+    }
     return ParityReport(model: modelPath, golden: golden.path, tolerance: tolerance, toleranceSource: source,
                         batch: golden.input.batch, sequence: golden.input.sequence, rows: rows)
   }

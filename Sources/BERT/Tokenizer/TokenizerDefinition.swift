@@ -93,7 +93,7 @@ struct TokenizerDefinition {
         rstrip: item["rstrip"]?.boolValue ?? false, normalized: item["normalized"]?.boolValue ?? true,
         special: item["special"]?.boolValue ?? false))
     }
-    definition.addTransformersTokens(settings)
+    try definition.addTransformersTokens(settings, path: path)
 
     // Post-processor.
     let processor = json["post_processor"]
@@ -121,6 +121,14 @@ struct TokenizerDefinition {
 
   private static func template(_ processor: JSONValue, path: String) throws(TokenizerError) -> PostProcessor {
     func fail(_ detail: String) -> TokenizerError { TokenizerError(.malformed, file: path, "post_processor: " + detail) }
+    // tokenizers reads type_id as a u32; ours are Int32, so anything outside 0…Int32.max is refused.
+    func typeID(_ item: JSONValue) throws(TokenizerError) -> Int32 {
+      guard let field = item["type_id"] else { return 0 }
+      guard let value = field.intValue, let id = Int32(exactly: value), id >= 0 else {
+        throw fail("type_id \(field.canonicalText) is not an integer in 0…\(Int32.max)")
+      }
+      return id
+    }
     var specials: [String: [Int32]] = [:]
     for (name, value) in processor["special_tokens"]?.objectValue ?? [] {
       guard let ids = value["ids"]?.arrayValue?.compactMap({ $0.intValue.flatMap(Int32.init(exactly:)) }) else {
@@ -134,11 +142,11 @@ struct TokenizerDefinition {
       for item in items {
         if let special = item["SpecialToken"] {
           guard let name = special["id"]?.stringValue, let ids = specials[name] else { throw fail("unknown special token in \(key)") }
-          out.append(.special(ids: ids, typeID: Int32(special["type_id"]?.intValue ?? 0)))
+          out.append(.special(ids: ids, typeID: try typeID(special)))
         } else if let sequence = item["Sequence"] {
           let name = sequence["id"]?.stringValue
           guard name == "A" || name == "B" else { throw fail("sequence \(name ?? "?") in \(key)") }
-          out.append(.sequence(first: name == "A", typeID: Int32(sequence["type_id"]?.intValue ?? 0)))
+          out.append(.sequence(first: name == "A", typeID: try typeID(sequence)))
         } else {
           throw fail("\(key) holds something other than SpecialToken and Sequence")
         }
@@ -190,7 +198,7 @@ struct TokenizerDefinition {
     guard let unknownID = vocabulary[settings.unkToken] else {
       throw TokenizerError(.malformed, file: path, "unk_token \"\(settings.unkToken)\" is not in the vocabulary")
     }
-    definition.addTransformersTokens(settings)
+    try definition.addTransformersTokens(settings, path: path)
     let cls = definition.id(of: settings.clsToken) ?? unknownID
     let sep = definition.id(of: settings.sepToken) ?? unknownID
     definition.postProcessor = .bert(cls: cls, sep: sep)
@@ -213,7 +221,7 @@ struct TokenizerDefinition {
   /// The tokens transformers adds on top of the backend tokenizer: tokenizer_config.json's
   /// `added_tokens_decoder`, then the special tokens (never normalized) that are not there yet. A token the
   /// vocabulary lacks gets the next id after the vocabulary and the added tokens, as tokenizers assigns it.
-  private mutating func addTransformersTokens(_ settings: TransformersSettings) {
+  private mutating func addTransformersTokens(_ settings: TransformersSettings, path: String) throws(TokenizerError) {
     var tokens = settings.addedTokensDecoder
     for special in settings.specialTokens where !tokens.contains(where: { $0.content == special }) {
       tokens.append(AddedToken(content: special, id: -1, normalized: false, special: true))
@@ -224,6 +232,10 @@ struct TokenizerDefinition {
       } else {
         let vocabSize = Int32(vocabulary.count)
         let maxAdded = addedTokens.map(\.id).max()
+        // An added token at Int32.max leaves no id for the next one (ids are Int32 here, as tokenizers' are u32).
+        guard maxAdded != Int32.max else {
+          throw TokenizerError(.unsupported, file: path, "no id left for \"\(token.content)\" after an added token with id \(Int32.max)")
+        }
         token.id = maxAdded.map { $0 >= vocabSize ? $0 + 1 : vocabSize } ?? vocabSize
       }
       add(token)

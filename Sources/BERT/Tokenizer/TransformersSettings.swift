@@ -39,7 +39,7 @@ struct TransformersSettings {
       tokenizeChineseChars = flag
     }
     // transformers writes 1e30 (VERY_LARGE_INTEGER) for "no limit".
-    if let value = config["model_max_length"], let length = value.intValue ?? value.doubleValue.map({ $0 < 1e18 ? Int($0) : Int.max }),
+    if let value = config["model_max_length"], let length = value.intValue ?? value.doubleValue.map({ $0 >= 1e18 ? Int.max : $0 >= 1 ? Int($0) : 0 }),
        length > 0, length < 1 << 40 {
       modelMaxLength = length
     }

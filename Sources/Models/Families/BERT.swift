@@ -76,6 +76,6 @@ private func readBertConfig(_ r: ConfigReader) throws(ModelError) -> ModelConfig
     numHiddenLayers: try r.int("num_hidden_layers", default: 12), numAttentionHeads: try r.int("num_attention_heads", default: 12),
     intermediateSize: try r.int("intermediate_size", default: 3072),
     maxPositionEmbeddings: try r.int("max_position_embeddings", default: 512), typeVocabSize: try r.int("type_vocab_size", default: 2),
-    layerNormEps: r.double("layer_norm_eps", default: 1e-12), hiddenAct: r.string("hidden_act", default: "gelu"),
-    positionEmbeddingType: r.string("position_embedding_type", default: "absolute"))
+    layerNormEps: r.double("layer_norm_eps", default: 1e-12), hiddenAct: try r.string("hidden_act", default: "gelu"),
+    positionEmbeddingType: try r.string("position_embedding_type", default: "absolute"))
 }

@@ -1,3 +1,4 @@
+import CSafeOutput
 import CLinux
 #if canImport(Glibc)
 import Glibc
@@ -95,6 +96,109 @@ enum Syscalls {
   /// rename(2).
   static func rename(_ from: String, _ to: String) throws(SafeTensorsError) {
     guard Glibc.rename(from, to) == 0 else { throw failure("rename to '\(to)'", from) }
+  }
+
+  /// rename(2) that never replaces: renameat2 with RENAME_NOREPLACE, or where the filesystem cannot do that, link(2)
+  /// then unlink(2) for a file, and for a directory rename(2) after checking that nothing is at `to` (rename(2)
+  /// cannot replace a non-empty directory or put a directory over a file, so only an empty directory could be
+  /// replaced in between). Throws with EEXIST's text when something is at `to`.
+  static func renameNoReplace(_ from: String, _ to: String) throws(SafeTensorsError) {
+    if csafeoutput_rename_noreplace(from, to) == 0 { return }
+    guard errno == EINVAL || errno == ENOSYS || errno == ENOTSUP else { throw failure("rename to '\(to)'", from) }
+    var info = stat()
+    guard Glibc.lstat(from, &info) == 0 else { throw failure("lstat", from) }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      var existing = stat()
+      guard Glibc.lstat(to, &existing) != 0 else {
+        errno = EEXIST
+        throw failure("rename to '\(to)'", from)
+      }
+      try rename(from, to)
+    } else {
+      guard Glibc.link(from, to) == 0 else { throw failure("link to '\(to)'", from) }
+      unlink(from)
+    }
+  }
+
+  /// link(2).
+  static func link(_ from: String, _ to: String) throws(SafeTensorsError) {
+    guard Glibc.link(from, to) == 0 else { throw failure("link to '\(to)'", from) }
+  }
+
+  /// What is at a path, without following a final symlink (lstat(2)), or nil when nothing is.
+  static func kind(_ path: String) -> mode_t? {
+    var info = stat()
+    guard Glibc.lstat(path, &info) == 0 else { return nil }
+    return info.st_mode & S_IFMT
+  }
+
+  /// stat(2)'s device and inode, following symlinks; nil when the path does not resolve.
+  static func identity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return (UInt64(info.st_dev), UInt64(info.st_ino))
+  }
+
+  /// fstat(2)'s device and inode.
+  static func identity(fd: Int32) -> (device: UInt64, inode: UInt64)? {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    return (UInt64(info.st_dev), UInt64(info.st_ino))
+  }
+
+  /// mkdir(2) with mode 0755; EEXIST is returned as false, other errors thrown.
+  static func makeDirectory(_ path: String) throws(SafeTensorsError) -> Bool {
+    if Glibc.mkdir(path, 0o755) == 0 { return true }
+    if errno == EEXIST { return false }
+    throw failure("mkdir", path)
+  }
+
+  /// rmdir(2); errors are ignored (the caller removes only what it made, and only when empty).
+  static func removeDirectory(_ path: String) { _ = Glibc.rmdir(path) }
+
+  /// mkdtemp(3) with the given prefix path (six random characters are appended).
+  static func makeTemporaryDirectory(prefix: String) throws(SafeTensorsError) -> String {
+    var template = Array((prefix + "XXXXXX").utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    guard made != nil else { throw failure("mkdtemp", prefix + "XXXXXX") }
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The names in a directory (not `.` or `..`), or [] when it cannot be read.
+  static func directoryEntries(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// True when no process has this id (kill(2) with signal 0 fails with ESRCH).
+  static func processIsGone(_ pid: Int32) -> Bool {
+    pid > 0 && Glibc.kill(pid, 0) != 0 && errno == ESRCH
+  }
+
+  /// This process's id.
+  static var processID: Int32 { getpid() }
+
+  /// pread(2) until `buffer` is full or the file ends; returns the bytes read.
+  static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ path: String) throws(SafeTensorsError) -> Int {
+    var done = 0
+    while done < buffer.count {
+      let n = Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw failure("pread", path)
+      }
+      if n == 0 { break }
+      done += n
+    }
+    return done
   }
 
   /// copy_file_range(2) of up to `count` bytes from `input` at `offset` to `output` at its file position, retrying

@@ -1,26 +1,21 @@
 import CHDF5
-import Foundation
+import Checkpoint
+import Glibc
 import SafeTensors
 
-// The one file that calls libhdf5. Every call is made holding `HDF5Library.lock` (libhdf5 keeps global
-// identifier tables and error stacks and this project treats it as not thread-safe), every return code is
-// checked, and every identifier is closed by a `defer` or by the deinit of the type that owns it.
+// The one file that calls libhdf5, inside bert-hdf5-reader: a single-threaded child process under a seccomp
+// filter (main.swift, docs/SECURITY.md). Every return code is checked, and every identifier is closed by a
+// `defer` or by the deinit of the type that owns it. Errors are ``CheckpointError``s sent back to the parent.
 
-/// The process-wide lock around libhdf5, and the translation of its error stack into ``CheckpointError``.
+/// The translation of libhdf5's error stack into ``CheckpointError``.
 enum HDF5Library {
-  /// Held around every libhdf5 call. Recursive so that a deinit running inside a held region cannot deadlock.
-  static let lock = NSRecursiveLock()
-
-  /// Takes the lock and turns off libhdf5's printing of its error stack to stderr for the calling thread
-  /// (`H5Eset_auto2(H5E_DEFAULT, NULL, NULL)`; the setting is per thread in thread-safe builds).
+  /// Turns off libhdf5's printing of its error stack to stderr (`H5Eset_auto2(H5E_DEFAULT, NULL, NULL)`).
+  /// The child is single-threaded, so no lock is needed.
   static func enter() {
-    lock.lock()
     _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
   }
 
-  static func leave() {
-    lock.unlock()
-  }
+  static func leave() {}
 
   /// The calling thread's error stack as one line, most specific entry first, then cleared
   /// (`H5Ewalk2`, `H5Eclear2`). Call with the lock held, right after the failing call.
@@ -465,23 +460,26 @@ final class HDF5Dataset {
     }
   }
 
-  /// Reads rows `rows` of a rank-2 dataset, little-endian and row-major, into `buffer` (exactly
-  /// `rows.count × shape[1]` elements) (`H5Sselect_hyperslab`, `H5Screate_simple`, `H5Dread`).
+  /// The bytes of one row (one index of the first dimension; the whole value for rank 0).
+  var rowBytes: Int { shape.isEmpty ? byteCount : (shape[0] == 0 ? 0 : byteCount / shape[0]) }
+
+  /// Reads rows `rows` (indices of the first dimension) of a dataset of rank ≥ 1, little-endian and row-major,
+  /// into `buffer` (exactly `rows.count` × ``rowBytes``) (`H5Sselect_hyperslab`, `H5Screate_simple`, `H5Dread`).
   func read(rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError) {
-    precondition(shape.count == 2 && rows.lowerBound >= 0 && rows.upperBound <= shape[0], "rows outside the dataset")
-    precondition(buffer.count == rows.count * shape[1] * dtype.byteWidth, "buffer size does not match the rows")
+    precondition(!shape.isEmpty && rows.lowerBound >= 0 && rows.upperBound <= shape[0], "rows outside the dataset")
+    precondition(buffer.count == rows.count * rowBytes, "buffer size does not match the rows")
     guard buffer.count > 0 else { return }
     HDF5Library.enter()
     defer { HDF5Library.leave() }
     let fileSpace = H5Dget_space(id)
     guard fileSpace >= 0 else { throw file.failure(at: location, "cannot read the dataset's dataspace") }
     defer { _ = H5Sclose(fileSpace) }
-    let start: [hsize_t] = [hsize_t(rows.lowerBound), 0]
-    let count: [hsize_t] = [hsize_t(rows.count), hsize_t(shape[1])]
+    let start: [hsize_t] = [hsize_t(rows.lowerBound)] + Array(repeating: 0, count: shape.count - 1)
+    let count: [hsize_t] = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
     guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil) >= 0 else {
       throw file.failure(.io, at: location, "cannot select rows \(rows)")
     }
-    let memorySpace = H5Screate_simple(2, count, nil)
+    let memorySpace = H5Screate_simple(Int32(shape.count), count, nil)
     guard memorySpace >= 0 else { throw file.failure(.io, at: location, "cannot make a memory dataspace") }
     defer { _ = H5Sclose(memorySpace) }
     guard H5Dread(id, memoryType, memorySpace, fileSpace, chdf5_p_default(), buffer.baseAddress) >= 0 else {
