@@ -813,9 +813,12 @@ def main() -> None:
     minilm(manifest, gen)
     import heads  # head classes, f16/bf16 goldens of seqcls, relative positions (golden/heads.py)
     heads.generate(manifest, gen)
+    import sentence  # sentence-transformers goldens (golden/sentence.py)
+    sentence.generate(manifest, gen)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")
     runpy.run_path(str(ROOT / "tokenizer" / "make_offsets.py"), run_name="__main__")  # HF offset_mapping
+    runpy.run_path(str(ROOT / "tokenizer" / "make_families.py"), run_name="__main__")  # MPNet, RoBERTa, XLM-R tokenizers
 
     write_json(ROOT / "manifest.json", manifest)
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())

@@ -58,6 +58,10 @@ public enum Conversion {
     }
     let (checkpoint, plan) = try plan(source: source, from: family)
     try refuseOverlap(output: output, target: target, checkpoint: checkpoint)
+    // A sentence-transformers pipeline beside the source: a directory output carries its files, a single file
+    // records it in __metadata__ (docs/FORMAT.md).
+    let sentencePipeline = try SentenceFiles.pipeline(in: checkpoint.directory)
+    let fileSink = asFile ? try SentenceFiles.singleFileSink(for: checkpoint.directory) : SafeTensorsSink.factory
 
     let createdParents: [String]
     do { createdParents = try OutputPath.createParents(of: target) } catch { throw ConvertError(.output, file: output, error.detail) }
@@ -79,6 +83,8 @@ public enum Conversion {
       OutputPath.removeStagingDirectory(staging)
       registration.unregister()
     }
+    // Runs first: module folders of a sentence-transformers pipeline left in the staging directory.
+    defer { for folder in SentenceFiles.folders(in: staging) { SentenceFiles.removeFolder(staging + "/" + folder) } }
 
     // Errors inside the hidden staging directory (removed on the way out) name the output the user asked for.
     func relabel(_ error: ConvertError) -> ConvertError {
@@ -92,7 +98,7 @@ public enum Conversion {
       if let shardSize {
         report = try CanonicalWriter.writeSharded(plan, dtype: dtype, maxBytes: shardSize, into: staging, progress: progress)
       } else {
-        report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", progress: progress)
+        report = try CanonicalWriter.write(plan, dtype: dtype, to: staging + "/model.safetensors", sink: fileSink, progress: progress)
       }
     } catch {
       throw relabel(error)
@@ -122,6 +128,9 @@ public enum Conversion {
       }
       copies.append((resolved, staging + "/" + name))
     }
+    if let sentencePipeline {
+      do throws(ConvertError) { try SentenceFiles.copy(sentencePipeline, from: checkpoint.directory, to: staging) } catch { throw relabel(error) }
+    }
     do {
       try AtomicFile.write(Array(plan.config.fileText.utf8), to: staging + "/config.json")
       for (from, to) in copies {
@@ -134,7 +143,8 @@ public enum Conversion {
     }
     do {
       if existing == .directory {
-        let written = OutputPath.entries(of: staging).filter { !$0.hasPrefix(".") }.sorted()
+        let folders = SentenceFiles.folders(in: staging)
+        let written = OutputPath.entries(of: staging).filter { !$0.hasPrefix(".") && !folders.contains($0) }.sorted()
         let present = Set(OutputPath.entries(of: target))
         let stale = present.filter { isOutputFileName($0) && !written.contains($0) }.sorted()
         try OutputPath.replaceFiles(written, from: staging, into: target, removing: stale)
@@ -149,6 +159,7 @@ public enum Conversion {
     } catch {
       throw ConvertError(.output, file: output, error.detail)
     }
+    if existing == .directory { try SentenceFiles.publishFolders(from: staging, into: target) }
     report.path = output + (shardSize == nil ? "/model.safetensors" : "/model.safetensors.index.json")
     return report
   }

@@ -11,7 +11,7 @@ struct BertVerify: ParsableCommand {
       Exit codes: 0 every output within tolerance, 1 a mismatch, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Verify.self, MakeGolden.self, Tokenize.self, Bench.self],
+    subcommands: [Verify.self, MakeGolden.self, Tokenize.self, Bench.self, Embed.self, Explain.self, Similarity.self],
     defaultSubcommand: Verify.self)
 
   static func main() {

@@ -81,6 +81,17 @@ struct TextRun {
       let encoding = tokenizer.encode(try need("--text", text), pair: pair, maxLength: maxLength)
       let output = try run(encoding)
       print("tokens:  \(encoding.ids.count) \(encoding.ids)")
+      // A sentence-transformers model: its own embedding, not the pooler it was never trained through.
+      let sentence = try SentenceEncoder.load(model.model, from: model.from)
+      if sentence.origin != .plain {
+        let input = try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids,
+                                     attentionMask: encoding.attentionMask, tokenTypeIDs: encoding.typeIds)
+        let embedding = try sentence.encode(input).sentenceEmbedding
+        print("sentence embedding (\(sentence.summary), \(embedding.count) values)[0..<8]:",
+              embedding.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))
+        print("(bert-verify embed prints whole embeddings; explain compares [CLS], the pooler and the mean)")
+        return
+      }
       let pooled = output.poolerOutput ?? Array(output.lastHiddenState.prefix(bert.config.hiddenSize))
       print("no task head; \(output.poolerOutput == nil ? "[CLS] hidden state" : "pooler_output")[0..<8]:",
             pooled.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))

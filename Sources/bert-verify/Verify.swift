@@ -81,8 +81,12 @@ extension BertVerify {
       case .failed: printError("tokenizer mismatch: \(tokenization.detail)")
       case .passed, .notChecked: if reference.texts != nil { say("tokenizer: \(tokenization.detail)") }
       }
-      let bert = try model.load()
-      let parity = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol)
+      // A sentence-transformers golden (token_embeddings, sentence_embedding) runs the model's own pipeline.
+      let sentence = reference.outputs.contains { SentenceEncoder.outputNames.contains($0.name) }
+        ? try SentenceEncoder.load(model.model, from: model.from) : nil
+      let bert = try sentence?.model ?? model.load()
+      let parity = try ParityReport.compare(model: bert, modelPath: model.model, golden: reference, atol: atol, rtol: rtol,
+                                            sentence: sentence)
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
       let report = VerificationReport(parity: parity, tokenization: tokenization, started: started, duration: seconds)
       if let junit { try write(report.junit, to: junit, what: "JUnit report") }

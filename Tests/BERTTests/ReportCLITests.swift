@@ -85,7 +85,7 @@ struct ReportCLITests {
     #expect(badLines.first == "testsuites 7 1 0")
     let tokenization = try #require(badLines.dropFirst().first)
     #expect(tokenization.hasPrefix("tokenization failure:tokenizer mismatch:"))
-    #expect(tokenization.contains("<quick> & \"dog\" \\u{7}jumped"))
+    #expect(tokenization.contains(#"<quick> & \"dog\" \u0007jumped"#))
     #expect(badLines.contains("logits ok"))
 
     let none = try run(tool, [seqcls, "--golden", dir.file("no-texts.safetensors"), "--junit", dir.file("none.xml")])

@@ -80,7 +80,7 @@ struct TokenizerTests {
     ("[1, 2]", .malformed),
     (#"{"normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "BertPreTokenizer"}}"#, .unsupported),
     (#"{"normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "Whitespace"}}"#, .unsupported),
-    (#"{"normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "BPE", "vocab": {}}}"#, .unsupported),
+    (#"{"normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordLevel", "vocab": {}}}"#, .unsupported),
     (#"{"normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"a": 0}}}"#, .malformed),
     (#"{"normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": "zero"}}}"#, .malformed),
   ])

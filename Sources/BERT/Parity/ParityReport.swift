@@ -106,18 +106,27 @@ public struct ParityReport: Sendable {
   ///   to the contract's defaults (1e-4, 1e-3).
   /// - Throws: ``BERTError``: `.golden` when a golden output's shape differs from what the model produces,
   ///   `.badInput` when the inputs do not fit the model (ids outside the vocabulary, …).
+  /// - Parameter sentence: the model with its sentence-transformers pipeline; when given, `token_embeddings` and
+  ///   `sentence_embedding` are produced too (``SentenceEncoder/outputTensors(_:)``).
   public static func compare(model: BertModel, modelPath: String, golden: Golden,
-                             atol: Double? = nil, rtol: Double? = nil) throws(BERTError) -> ParityReport {
+                             atol: Double? = nil, rtol: Double? = nil, sentence: SentenceEncoder? = nil) throws(BERTError) -> ParityReport {
     let tolerance = Tolerance(atol: atol ?? golden.atol ?? Golden.defaultAtol, rtol: rtol ?? golden.rtol ?? Golden.defaultRtol)
     let source = (atol != nil || rtol != nil) ? "command line" : (golden.atol != nil || golden.rtol != nil) ? "golden" : "default"
     let output: EncoderOutput
+    var extra: [OutputTensor] = []
     do {
-      output = try model.forward(golden.input)
+      if let sentence {
+        let result = try sentence.encode(golden.input, keepHiddenStates: true)
+        output = result.encoder
+        extra = SentenceEncoder.outputTensors(result)
+      } else {
+        output = try model.forward(golden.input)
+      }
     } catch where error.code == .badInput {
       throw BERTError(.badInput, file: golden.path, "\(error.detail) (model \(modelPath))")
     }
     var ours: [String: OutputTensor] = [:]
-    for tensor in output.tensors { ours[tensor.name] = tensor }
+    for tensor in output.tensors + extra { ours[tensor.name] = tensor }
     for expected in golden.outputs {
       if let mine = ours[expected.name], mine.shape != expected.shape {
         throw BERTError(.golden, file: golden.path, "tensor '\(expected.name)' has shape \(expected.shape); the model gives \(mine.shape)")

@@ -22,6 +22,9 @@ struct BertNormalizer: Sendable, Equatable {
   var handleChineseChars: Bool
   var stripAccents: Bool
   var lowercase: Bool
+  /// Keep the non-spacing marks NFD leaves (tokenizers' `NFD` normalizer, which is this normalizer's accent
+  /// stripping without the stripping); BERT's normalizer drops them.
+  var keepMarks = false
 
   /// - Parameter stripAccents: `nil` follows `lowercase`, as in BERT.
   init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
@@ -30,6 +33,13 @@ struct BertNormalizer: Sendable, Equatable {
     self.stripAccents = stripAccents ?? lowercase
     self.lowercase = lowercase
   }
+
+  /// tokenizers' `NFD` normalizer, from the same tables (and the same alignments) as accent stripping.
+  static let nfd: BertNormalizer = {
+    var n = BertNormalizer(cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false)
+    n.keepMarks = true
+    return n
+  }()
 
   /// A run of reorderable characters waiting for canonical ordering.
   private struct Pending {
@@ -117,7 +127,7 @@ struct BertNormalizer: Sendable, Equatable {
       // A character that is not first in its decomposition shares the alignment of the one before it, which is
       // its own source character's (the first part always precedes it outside a reordered run).
       pending.lastOrigin = origin
-      if !props.contains(.nonspacing) { lower(c, props, origin, tables, &sink) }
+      if keepMarks || !props.contains(.nonspacing) { lower(c, props, origin, tables, &sink) }
     }
   }
 
@@ -150,7 +160,7 @@ struct BertNormalizer: Sendable, Equatable {
     for item in items {
       pending.lastOrigin = item.origin
       let props = tables.properties(item.c)
-      if !props.contains(.nonspacing) { lower(item.c, props, item.origin, tables, &sink) }
+      if keepMarks || !props.contains(.nonspacing) { lower(item.c, props, item.origin, tables, &sink) }
     }
     pending.items.removeAll(keepingCapacity: true)
   }

@@ -10,6 +10,20 @@ struct PostProcessor: Sendable, Equatable {
 
   var single: [Piece]
   var pair: [Piece]
+  /// Byte-level offset trimming (RobertaProcessing / ByteLevel `trim_offsets`), applied to each sequence.
+  var trim: Trim?
+
+  struct Trim: Sendable, Equatable {
+    var addPrefixSpace: Bool
+  }
+
+  /// RobertaProcessing: `<s> $A </s>` and `<s> $A </s> </s> $B </s>`, every token type 0.
+  static func roberta(cls: Int32, sep: Int32) -> PostProcessor {
+    PostProcessor(
+      single: [.special(ids: [cls], typeID: 0), .sequence(first: true, typeID: 0), .special(ids: [sep], typeID: 0)],
+      pair: [.special(ids: [cls], typeID: 0), .sequence(first: true, typeID: 0), .special(ids: [sep], typeID: 0),
+             .special(ids: [sep], typeID: 0), .sequence(first: false, typeID: 0), .special(ids: [sep], typeID: 0)])
+  }
 
   /// `[CLS] $A:0 [SEP]:0` and `[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1`.
   static func bert(cls: Int32, sep: Int32) -> PostProcessor {
@@ -33,6 +47,11 @@ struct PostProcessor: Sendable, Equatable {
   /// The final encoding: ids, token types, offsets, special-token mask and sequence ids.
   /// - Parameter token: the text of a token id.
   func assemble(_ a: TokenPieces, _ b: TokenPieces?, addSpecialTokens: Bool, token: (Int32) -> String) -> WordPieceTokenizer.Encoding {
+    var a = a, b = b
+    if let trim {
+      trimOffsets(&a, addPrefixSpace: trim.addPrefixSpace, token: token)
+      if b != nil { trimOffsets(&b!, addPrefixSpace: trim.addPrefixSpace, token: token) }
+    }
     let (ids, types) = apply(a.ids, b?.ids, addSpecialTokens: addSpecialTokens)
     var offsets: [TokenSpan] = []
     var special: [Int] = []

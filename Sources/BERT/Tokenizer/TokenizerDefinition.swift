@@ -21,6 +21,9 @@ struct TokenizerDefinition {
   var paddingSide: WordPieceTokenizer.Side = .right
   /// The file the vocabulary came from.
   var source: String
+  /// Set for a tokenizer.json that is not BERT's (BertNormalizer + BertPreTokenizer + WordPiece): the parts the
+  /// general pipeline runs.
+  var general: GeneralParts?
 
   /// Reads `tokenizer.json` when present, otherwise `vocab.txt`; `tokenizer_config.json` and
   /// `special_tokens_map.json` beside it adjust either.
@@ -44,6 +47,13 @@ struct TokenizerDefinition {
     let json = try TokenizerFiles.readJSON(path)
     func fail(_ detail: String) -> TokenizerError { TokenizerError(.malformed, file: path, detail) }
     func unsupported(_ detail: String) -> TokenizerError { TokenizerError(.unsupported, file: path, detail) }
+
+    let isBERT = json["normalizer"]?["type"]?.stringValue == "BertNormalizer"
+      && json["pre_tokenizer"]?["type"]?.stringValue == "BertPreTokenizer"
+      && (json["model"]?["type"]?.stringValue ?? "WordPiece") == "WordPiece"
+    if !isBERT, json["model"]?["type"]?.stringValue != nil {
+      return try fromGeneralJSON(json, path: path, settings: settings)
+    }
 
     // Normalizer. BertTokenizerFast rebuilds it with tokenizer_config.json's do_lower_case, strip_accents and
     // tokenize_chinese_chars (their defaults when the file or key is missing); only clean_text is kept.
@@ -83,6 +93,33 @@ struct TokenizerDefinition {
       definition.maxInputCharsPerWord = limit
     }
 
+    try definition.readAddedTokensAndProcessor(json, path: path, settings: settings)
+    return definition
+  }
+
+  /// A tokenizer.json for the general pipeline (byte-level BPE, Unigram, WordPiece with other parts).
+  private static func fromGeneralJSON(_ json: JSONValue, path: String, settings: TransformersSettings) throws(TokenizerError) -> TokenizerDefinition {
+    var parts = try GeneralParts.parse(json, path: path, settings: settings)
+    // BertTokenizerFast-style classes (MPNet) rebuild a BertNormalizer from tokenizer_config.json.
+    if case .bert(let bert)? = parts.normalizer {
+      parts.normalizer = .bert(BertNormalizer(
+        cleanText: bert.cleanText, handleChineseChars: settings.tokenizeChineseChars, stripAccents: settings.stripAccents,
+        lowercase: settings.doLowerCase))
+    }
+    var definition = TokenizerDefinition(
+      normalizer: BertNormalizer(), vocabulary: parts.vocabulary, unknownToken: settings.unkToken, postProcessor: .none,
+      modelMaxLength: settings.modelMaxLength, truncationSide: settings.truncationSide, padToken: settings.padToken,
+      paddingSide: settings.paddingSide, source: path, general: parts)
+    try definition.readAddedTokensAndProcessor(json, path: path, settings: settings)
+    return definition
+  }
+
+  /// Added tokens, the post-processor and the length fallbacks, the same for every kind of model.
+  private mutating func readAddedTokensAndProcessor(_ json: JSONValue, path: String, settings: TransformersSettings) throws(TokenizerError) {
+    func fail(_ detail: String) -> TokenizerError { TokenizerError(.malformed, file: path, detail) }
+    func unsupported(_ detail: String) -> TokenizerError { TokenizerError(.unsupported, file: path, detail) }
+    var definition = self
+    defer { self = definition }
     // Added tokens: the file's, then tokenizer_config.json's, then special tokens not added yet.
     for (index, item) in (json["added_tokens"]?.arrayValue ?? []).enumerated() {
       guard let content = item["content"]?.stringValue, let id = item["id"]?.intValue, let id32 = Int32(exactly: id), id32 >= 0 else {
@@ -106,9 +143,24 @@ struct TokenizerDefinition {
       else { throw fail("post_processor BertProcessing needs cls and sep as [token, id]") }
       definition.postProcessor = .bert(cls: clsID, sep: sepID)
     case "TemplateProcessing":
-      definition.postProcessor = try template(processor!, path: path)
+      definition.postProcessor = try Self.template(processor!, path: path)
+    case "RobertaProcessing":
+      guard let cls = processor?["cls"]?.arrayValue, cls.count == 2, let clsID = cls[1].intValue.flatMap(Int32.init(exactly:)),
+            let sep = processor?["sep"]?.arrayValue, sep.count == 2, let sepID = sep[1].intValue.flatMap(Int32.init(exactly:))
+      else { throw fail("post_processor RobertaProcessing needs cls and sep as [token, id]") }
+      var roberta = PostProcessor.roberta(cls: clsID, sep: sepID)
+      if settings.trimOffsets ?? processor?["trim_offsets"]?.boolValue ?? true {
+        roberta.trim = .init(addPrefixSpace: settings.addPrefixSpace ?? processor?["add_prefix_space"]?.boolValue ?? true)
+      }
+      definition.postProcessor = roberta
+    case "ByteLevel":
+      var none = PostProcessor.none
+      if processor?["trim_offsets"]?.boolValue ?? true {
+        none.trim = .init(addPrefixSpace: processor?["add_prefix_space"]?.boolValue ?? true)
+      }
+      definition.postProcessor = none
     case let other?:
-      throw unsupported("post_processor \(other), expected TemplateProcessing or BertProcessing")
+      throw unsupported("post_processor \(other), expected TemplateProcessing, BertProcessing, RobertaProcessing or ByteLevel")
     }
 
     // transformers ignores tokenizer.json's truncation and padding unless asked; its length is a fallback only.
@@ -116,7 +168,6 @@ struct TokenizerDefinition {
       definition.modelMaxLength = length
     }
     if let padID = json["padding"]?["pad_id"]?.intValue.flatMap(Int32.init(exactly:)) { definition.fallbackPadID = padID }
-    return definition
   }
 
   private static func template(_ processor: JSONValue, path: String) throws(TokenizerError) -> PostProcessor {

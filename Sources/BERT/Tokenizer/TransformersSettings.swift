@@ -17,9 +17,18 @@ struct TransformersSettings {
   var maskToken = "[MASK]"
   var additionalSpecialTokens: [String] = []
   var addedTokensDecoder: [AddedToken] = []
+  /// bos_token / eos_token (RoBERTa, XLM-R, MPNet); none by default.
+  var bosToken: String?
+  var eosToken: String?
+  /// RobertaTokenizerFast's `add_prefix_space` and `trim_offsets`, which override tokenizer.json's ByteLevel
+  /// pre-tokenizer and RobertaProcessing when given.
+  var addPrefixSpace: Bool?
+  var trimOffsets: Bool?
 
   /// All special tokens, in transformers' attribute order.
-  var specialTokens: [String] { [unkToken, sepToken, padToken, clsToken, maskToken] + additionalSpecialTokens }
+  var specialTokens: [String] {
+    [bosToken, eosToken].compactMap { $0 } + [unkToken, sepToken, padToken, clsToken, maskToken] + additionalSpecialTokens
+  }
 
   init(directory: String) throws(TokenizerError) {
     let configPath = directory + "/tokenizer_config.json"
@@ -51,6 +60,8 @@ struct TransformersSettings {
       guard let parsed = WordPieceTokenizer.Side(rawValue: side) else { throw fail("padding_side \(side)") }
       paddingSide = parsed
     }
+    addPrefixSpace = config["add_prefix_space"]?.boolValue
+    trimOffsets = config["trim_offsets"]?.boolValue
     apply(specialTokensIn: config)
     for (key, value) in config["added_tokens_decoder"]?.objectValue ?? [] {
       guard let id = Int32(key), let content = value["content"]?.stringValue else { throw fail("added_tokens_decoder[\(key)]") }
@@ -72,6 +83,8 @@ struct TransformersSettings {
       guard let value = json[key] else { return nil }
       return value.stringValue ?? value["content"]?.stringValue
     }
+    bosToken = token("bos_token") ?? bosToken
+    eosToken = token("eos_token") ?? eosToken
     unkToken = token("unk_token") ?? unkToken
     sepToken = token("sep_token") ?? sepToken
     padToken = token("pad_token") ?? padToken

@@ -1,5 +1,13 @@
-/// BERT's WordPiece tokenizer, giving the ids HuggingFace's fast `BertTokenizer` gives
-/// (`BertTokenizerFast.from_pretrained(dir)(text, pair, truncation=True)`).
+/// The name this type had when it read BERT's WordPiece tokenizers only; it reads every supported kind.
+public typealias WordPieceTokenizer = Tokenizer
+
+/// A HuggingFace fast tokenizer read from a model directory, giving the ids and offsets `tokenizers` gives
+/// (`AutoTokenizer.from_pretrained(dir)(text, pair, truncation=True, return_offsets_mapping=True)`): BERT's
+/// WordPiece (and MPNet's), RoBERTa's byte-level BPE and XLM-R's Unigram (see docs/ARCHITECTURE.md).
+///
+/// BERT's WordPiece tokenizers (BertNormalizer + BertPreTokenizer + WordPiece) run the streaming path below;
+/// every other tokenizer.json runs ``GeneralPipeline`` with the same added-token, truncation and
+/// post-processing steps.
 ///
 /// The pipeline is tokenizers': added tokens (`[CLS]`, `[MASK]`… written in the text) are split off the raw
 /// text; each remaining piece is normalized (BertNormalizer), split into words (BertPreTokenizer) and each
@@ -8,7 +16,7 @@
 /// Swift's Unicode properties, which follow a different Unicode version.
 ///
 /// A value is immutable and `Sendable`; encode from any number of threads.
-public struct WordPieceTokenizer: Sendable {
+public struct Tokenizer: Sendable {
   /// One encoded text (or pair), unpadded.
   public struct Encoding: Sendable, Equatable {
     public var ids: [Int]
@@ -79,6 +87,8 @@ public struct WordPieceTokenizer: Sendable {
   private let addedTokenIDs: [String: Int32]
   private let tokenTexts: [Int32: String]
   private let tables: CharacterTables
+  /// Set for a tokenizer that is not BERT's: then `normalizer`, `model` and the matchers are unused.
+  private let general: GeneralPipeline?
 
   /// Loads the tokenizer of a model directory: `tokenizer.json` when present, else `vocab.txt`; with
   /// `tokenizer_config.json` and `special_tokens_map.json` when present.
@@ -96,10 +106,15 @@ public struct WordPieceTokenizer: Sendable {
     self.tables = tables
     normalizer = definition.normalizer
     let vocabulary = Vocabulary(definition.vocabulary, continuingSubwordPrefix: definition.continuingSubwordPrefix)
-    guard let unknown = vocabulary.id(of: definition.unknownToken) else {
-      throw TokenizerError(.malformed, file: definition.source, "unk_token \"\(definition.unknownToken)\" is not in the vocabulary")
+    if definition.general == nil {
+      guard let unknown = vocabulary.id(of: definition.unknownToken) else {
+        throw TokenizerError(.malformed, file: definition.source, "unk_token \"\(definition.unknownToken)\" is not in the vocabulary")
+      }
+      model = WordPieceModel(vocabulary: vocabulary, unknownID: unknown, maxInputCharsPerWord: definition.maxInputCharsPerWord)
+    } else {
+      // Only for `id(of:)`: the general pipeline has its own model.
+      model = WordPieceModel(vocabulary: vocabulary, unknownID: 0, maxInputCharsPerWord: 0)
     }
-    model = WordPieceModel(vocabulary: vocabulary, unknownID: unknown, maxInputCharsPerWord: definition.maxInputCharsPerWord)
     postProcessor = definition.postProcessor
     modelMaxLength = definition.modelMaxLength
     source = definition.source
@@ -123,6 +138,16 @@ public struct WordPieceTokenizer: Sendable {
       content.withUTF8 { normalizer.normalize($0, tables: tables, into: &sink) }
       return (sink.utf8, token)
     })
+    general = definition.general.map { parts in
+      GeneralPipeline(
+        normalizer: parts.normalizer, preTokenizer: parts.preTokenizer, model: parts.model,
+        rawTokens: AddedTokenMatcher(definition.addedTokens.filter { !$0.normalized }.map { (Array($0.content.utf8), $0) }),
+        normalizedTokens: AddedTokenMatcher(definition.addedTokens.filter(\.normalized).map { token in
+          var s = NormalizedString(token.content.unicodeScalars.map(\.value), base: 0)
+          parts.normalizer?.normalize(&s, tables: tables)
+          return (s.utf8().bytes, token)
+        }))
+    }
   }
 
   /// The id of a token (an added token, or a vocabulary entry), as `convert_tokens_to_ids` finds it.
@@ -192,6 +217,7 @@ public struct WordPieceTokenizer: Sendable {
 
   /// The pieces of one text with their spans, special tokens and truncation left out.
   func pieces(_ text: String) -> TokenPieces {
+    if let general { return general.pieces(text, tables: tables) }
     var text = text
     return text.withUTF8 { bytes in
       BertPreTokenizer.with(model: model) { words in
