@@ -15,6 +15,7 @@ struct BertVerify: ParsableCommand {
     defaultSubcommand: Verify.self)
 
   static func main() {
-    mainExitingWithContractCodes(arguments: BareJSONOption.expand(Array(CommandLine.arguments.dropFirst())))
+    let others = Set(configuration.subcommands.filter { $0 != Verify.self }.map { $0._commandName })
+    mainExitingWithContractCodes(arguments: BareJSONOption.expand(Array(CommandLine.arguments.dropFirst()), otherCommands: others))
   }
 }

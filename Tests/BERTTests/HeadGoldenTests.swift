@@ -32,6 +32,17 @@ struct HeadGoldenTests {
     #expect(result.stdout.contains("the golden's texts re-tokenize to its input_ids"), "\(result.stdout)")
   }
 
+  @Test("each head golden holds exactly the outputs the model description names for its class",
+        arguments: ["mlm", "pretraining-heads", "nsp", "multiple-choice", "token-classification", "question-answering", "seqcls"])
+  func outputNames(_ model: String) throws {
+    let bert = try BertModel.load(Fixtures.path("models/\(model)/safetensors"))
+    let kind = try #require(bert.headKind)
+    let golden = try Golden(path: goldenPath(model))
+    let heads = golden.outputs.map(\.name).filter { !$0.hasPrefix("hidden_states.") && $0 != "last_hidden_state" && $0 != "pooler_output" }
+    #expect(heads == kind.outputNames, "\(model): \(heads)")
+    #expect(Set(try bert.forward(golden.input).tensors.map(\.name)).isSuperset(of: kind.outputNames))
+  }
+
   @Test("the multiple-choice golden's inputs are [B, C, S] and its logits [B, C]")
   func multipleChoiceShape() throws {
     let golden = try Golden(path: goldenPath("multiple-choice"))

@@ -85,6 +85,16 @@ struct TaskCLITests {
     #expect((written?["is_next"] as? Double).map { $0 > 0 && $0 < 1 } == true)
   }
 
+  @Test("a bare --json is stdout for verify (report or answer) and left alone for subcommands with a --json flag")
+  func bareJSON() throws {
+    let report = try run(tool, [Fixtures.path("models/seqcls/safetensors"), "--golden", goldenPath("seqcls"), "--json"])
+    #expect(report.status == 0, "\(report.stderr)")
+    let parsed = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+    #expect(parsed?["pass"] as? Bool == true)
+    let answer = try run(tool, [Fixtures.path("models/seqcls/safetensors"), "--json", "--text", "Hello"])
+    #expect(answer.status == 0 && (try? JSONSerialization.jsonObject(with: Data(answer.stdout.utf8))) is [Any], "\(answer.stdout)\(answer.stderr)")
+  }
+
   @Test("missing task inputs are one line and exit 2")
   func missingInputs() throws {
     let noMask = try run(tool, [Fixtures.path("models/mlm/safetensors"), "--text", "no mask here"])
