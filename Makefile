@@ -10,8 +10,9 @@ TORCH_PYTHON ?= $(wildcard $(HOME)/.cache/bertweights/venv/bin/python)
 # `make install [PREFIX=/usr/local] [DESTDIR=]`: release binaries, man pages and shell completions (README.md, "Install").
 PREFIX ?= /usr/local
 DESTDIR ?=
-# Every executable product `make install` installs and `make uninstall` removes: a new tool is one more word here.
-TOOLS ?= bert-convert bert-verify
+# Every executable product `make install` installs and `make uninstall` removes: a new one is one more word here.
+# Command-line tools also get a man page and completions; helpers they start (bert-hdf5-reader) the binary only.
+TOOLS ?= bert-convert bert-verify bert-hdf5-reader
 # Release binaries carry the Swift runtime, so they run without the toolchain that built them.
 INSTALL_BUILD_FLAGS ?= -c release --static-swift-stdlib
 INSTALL_ENV = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" TOOLS="$(TOOLS)"
@@ -28,7 +29,9 @@ test: setup
 	$(SWIFT) build --build-tests
 	@# The man page generator the install test runs on the debug binaries (Tests/CLITests/InstallTests.swift).
 	$(SWIFT) build --product generate-manual
-	@# The Examples package uses this one as a dependency would (docs/LIBRARY.md); Tests/CLITests/ExampleTests.swift runs it.
+	@# The Examples package uses this one as a dependency would (docs/LIBRARY.md); Tests/CLITests/ExampleTests.swift runs
+	@# it. Its library-snippets target is docs/LIBRARY.md's examples, compiled.
+	./scripts/library-snippets.sh > Examples/Sources/library-snippets/main.swift
 	$(SWIFT) build --package-path Examples
 	BERTWEIGHTS_PYTHON="$$(./scripts/python-env.sh)" BERTWEIGHTS_TORCH_PYTHON="$(TORCH_PYTHON)" BERTWEIGHTS_MINILM="$$(./scripts/minilm.sh)" $(SWIFT) test --skip-build
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make install` / `make uninstall` (README.md, "Install"): every tool in TOOLS, its man page and its bash, zsh and
-# fish completions, under DESTDIR + PREFIX. Uninstall removes exactly the files install writes (the same list),
-# and nothing else.
+# `make install` / `make uninstall` (README.md, "Install"): every executable in TOOLS into bin, and for each that is
+# a command line of its own (an ArgumentParser tool, recognised by the `--experimental-dump-help` its binary
+# holds) its man page and its bash, zsh and fish completions, under DESTDIR + PREFIX. Helpers the tools start
+# (bert-hdf5-reader) get the binary only. Uninstall removes the files install writes, and nothing else.
 #
 #   install.sh install    BUILD_DIR=… (binaries, and generate-manual for the man pages) PREFIX=… [DESTDIR=…]
 #   install.sh uninstall  PREFIX=… [DESTDIR=…]
@@ -19,10 +20,21 @@ bashdir="$root/share/bash-completion/completions"
 zshdir="$root/share/zsh/site-functions"
 fishdir="$root/share/fish/vendor_completions.d"
 
-# Every file install writes, one a line: the one list uninstall removes.
+# The files install writes for a command line tool besides its binary.
+extras() {
+  printf '%s\n' "$mandir/$1.1" "$bashdir/$1" "$zshdir/_$1" "$fishdir/$1.fish"
+}
+
+# True when the binary is an ArgumentParser command (it can describe itself for the man page and completions).
+is_command() {
+  grep -qa -- "--experimental-dump-help" "$1"
+}
+
+# Every file install may write, one a line: what uninstall removes where it exists.
 list() {
   for tool in $TOOLS; do
-    printf '%s\n' "$bindir/$tool" "$mandir/$tool.1" "$bashdir/$tool" "$zshdir/_$tool" "$fishdir/$tool.fish"
+    printf '%s\n' "$bindir/$tool"
+    extras "$tool"
   done
 }
 
@@ -42,6 +54,7 @@ install)
   date_option=()
   if date=$(git log -1 --format=%cs 2>/dev/null) && [ -n "$date" ]; then date_option=(--date "$date"); fi
   for tool in $TOOLS; do
+    is_command "$BUILD_DIR/$tool" || continue
     # ArgumentParser's generator (what `swift package plugin generate-manual` runs): one page per tool, every
     # subcommand in it.
     "$generator" "$BUILD_DIR/$tool" "${date_option[@]}" --output-directory "$staging/man" >/dev/null
@@ -54,12 +67,14 @@ install)
   install -d "$bindir" "$mandir" "$bashdir" "$zshdir" "$fishdir"
   for tool in $TOOLS; do
     install -m 755 "$BUILD_DIR/$tool" "$bindir/$tool"
+    echo "installed $bindir/$tool"
+    [ -f "$staging/$tool.bash" ] || continue
     install -m 644 "$staging/man/$tool.1" "$mandir/$tool.1"
     install -m 644 "$staging/$tool.bash" "$bashdir/$tool"
     install -m 644 "$staging/$tool.zsh" "$zshdir/_$tool"
     install -m 644 "$staging/$tool.fish" "$fishdir/$tool.fish"
+    extras "$tool" | sed 's/^/installed /'
   done
-  list | sed 's/^/installed /'
   ;;
 uninstall)
   list | while read -r path; do

@@ -9,6 +9,8 @@ struct Attention: Sendable {
   let output: Linear
   let norm: LayerNorm
   let heads: Int
+  /// MPNet's relative position bias, added to every head's scaled scores; nil for the others.
+  var relativeBias: RelativePositionBias? = nil
   /// Relative position embeddings (nil for absolute positions, which the embeddings add).
   var relative: RelativePositions? = nil
 
@@ -40,6 +42,7 @@ struct Attention: Sendable {
     let (scratch, maskBias, queue, stride) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks, ws.sequence * ws.sequence)
     let (packedScratch, packedStride) = (ws.packedHead.pointer, ws.packedHeadStride)
     let relative = self.relative
+    let relativeBias = self.relativeBias
     queue.reset(count: tasks)
     try withDistanceTable { table in
       Parallel.perform(min(ws.threads, tasks)) { worker in
@@ -61,6 +64,7 @@ struct Attention: Sendable {
             relative.add(to: scores, seq: seq, q: q + offset, k: k + offset, stride: h, d: d, table: table)
           }
           VectorMath.scale(scores, count: seq * seq, by: scaling)
+          relativeBias?.add(head: head, to: scores, length: seq)
           for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
           // context_bh = P · V_bh, written into the head's columns of the context.
           for i in 0..<seq { (ctx + offset + i * h).update(repeating: 0, count: d) }

@@ -11,14 +11,18 @@ public final class BertModel: Sendable {
   public let config: ModelConfig
   public let activation: Activation
   /// The task head, if the checkpoint has one.
-  public var headKind: HeadKind? { head?.kind }
+  public var headKind: HeadKind? { head?.kind ?? familyHead?.headKind }
   /// True when the checkpoint has the pooler's dense layer.
   public var hasPooler: Bool { pooler != nil }
 
   let embeddings: Embeddings
+  /// ELECTRA's `embeddings_project` (embedding width → hidden size), when the widths differ.
+  let embeddingProjection: Linear?
   let layers: [EncoderLayer]
   let pooler: Linear?
   let head: Head?
+  /// The head of a BERT relative whose math ``Head`` lacks (Sources/BERT/Families/FamilyHead.swift).
+  let familyHead: FamilyHead?
 
   /// Builds the model from a checkpoint mapped onto its family's table. Tensors whose bytes are a stable mapping
   /// (``SourceTensor/isMapped``) and aligned f32 are read in place; the others are converted to f32 once.
@@ -32,12 +36,16 @@ public final class BertModel: Sendable {
     let weights = WeightSet(plan: plan)
     let (h, i, eps) = (c.hiddenSize, c.intermediateSize, c.layerNormEps)
 
+    let e = c.embeddingWidth
     embeddings = Embeddings(
-      word: try weights.embedding(.wordEmbeddings, rows: c.vocabSize, width: h),
-      position: try weights.embedding(.positionEmbeddings, rows: c.maxPositionEmbeddings, width: h),
-      tokenType: try weights.embedding(.tokenTypeEmbeddings, rows: c.typeVocabSize, width: h),
-      norm: try weights.layerNorm(.embeddingNorm, width: h, eps: eps),
+      word: try weights.embedding(.wordEmbeddings, rows: c.vocabSize, width: e),
+      position: try weights.embedding(.positionEmbeddings, rows: c.maxPositionEmbeddings, width: e),
+      tokenType: c.typeVocabSize == 0 ? nil : try weights.embedding(.tokenTypeEmbeddings, rows: c.typeVocabSize, width: e),
+      norm: try weights.layerNorm(.embeddingNorm, width: e, eps: eps),
+      positionPaddingIndex: c.positionPaddingIndex,
       absolutePositions: c.positionEmbeddingType == "absolute")
+    embeddingProjection = e == h ? nil : try weights.linear(.embeddingProjection, out: h, in: e)
+    let relativeBias = try RelativePositionBias(plan: plan, weights: weights)
     var layers: [EncoderLayer] = []
     for l in 0..<c.numHiddenLayers {
       let attention = Attention(
@@ -46,7 +54,7 @@ public final class BertModel: Sendable {
         value: try weights.linear(.value, layer: l, out: h, in: h),
         output: try weights.linear(.attentionOutput, layer: l, out: h, in: h),
         norm: try weights.layerNorm(.attentionNorm, layer: l, width: h, eps: eps),
-        heads: c.numAttentionHeads,
+        heads: c.numAttentionHeads, relativeBias: relativeBias,
         relative: try RelativePositions(weights, layer: l, config: c))
       let feedForward = FeedForward(
         intermediate: try weights.linear(.intermediate, layer: l, out: i, in: h),
@@ -58,7 +66,8 @@ public final class BertModel: Sendable {
     self.layers = layers
     pooler = weights.contains(.pooler) ? try weights.linear(.pooler, out: h, in: h) : nil
 
-    head = try Head.load(plan.headKind, weights: weights, config: c, activation: activation, hasPooler: pooler != nil)
+    familyHead = try FamilyHead.make(plan: plan, weights: weights, hiddenActivation: activation)
+    head = familyHead == nil ? try Head.load(plan.headKind, weights: weights, config: c, activation: activation, hasPooler: pooler != nil) : nil
   }
 
   /// Rejects configurations the encoder does not run, before any tensor is mapped.
@@ -154,7 +163,14 @@ public final class BertModel: Sendable {
         count = ws.tokens * h
       }
     }
-    try embeddings.apply(input, rowTokens: ws.rowTokens, into: current.pointer)
+    if let embeddingProjection {
+      // ELECTRA: embeddings at their own width in the intermediate buffer, projected into the hidden size.
+      try embeddings.apply(input, rowTokens: ws.rowTokens, into: ws.intermediate.pointer)
+      try embeddingProjection.apply(rows: ws.rows, x: ws.intermediate.pointer, xStride: embeddingProjection.inFeatures,
+                                    y: current.pointer, yStride: h)
+    } else {
+      try embeddings.apply(input, rowTokens: ws.rowTokens, into: current.pointer)
+    }
     var states: [[Float]] = keepHiddenStates ? [state(current)] : []
     for layer in layers {
       try layer.attention.apply(current.pointer, ws)
@@ -180,6 +196,7 @@ public final class BertModel: Sendable {
       pooled = UnsafePointer(out)
     }
     try head?.apply(last: current.pointer, pooled: pooled, choices: input.choices, ws, into: &output)
+    try familyHead?.apply(last: current.pointer, ws, into: &output)
     return output
   }
 
@@ -192,7 +209,15 @@ public final class BertModel: Sendable {
     if let t = input.inputIDs.firstIndex(where: { $0 < 0 || $0 >= config.vocabSize }) {
       throw BERTError(.badInput, "input_ids[\(t / s)][\(t % s)] = \(input.inputIDs[t]) is outside the vocabulary (vocab_size \(config.vocabSize))")
     }
-    if let t = input.tokenTypeIDs.firstIndex(where: { $0 < 0 || $0 >= config.typeVocabSize }) {
+    if config.typeVocabSize == 0, let t = input.tokenTypeIDs.firstIndex(where: { $0 != 0 }) {
+      throw BERTError(.badInput, "token_type_ids[\(t / s)][\(t % s)] = \(input.tokenTypeIDs[t]), but \(config.family.name) has no token types")
+    }
+    if let positions = embeddings.positionIDs(input), let t = positions.indices.max(by: { positions[$0] < positions[$1] }),
+       positions[t] >= config.maxPositionEmbeddings {
+      throw BERTError(.badInput, "input_ids[\(t / s)][\(t % s)] is at position \(positions[t]) (counted from padding_idx \(config.positionPaddingIndex ?? 0) + 1), "
+                        + "beyond max_position_embeddings \(config.maxPositionEmbeddings)")
+    }
+    if config.typeVocabSize > 0, let t = input.tokenTypeIDs.firstIndex(where: { $0 < 0 || $0 >= config.typeVocabSize }) {
       throw BERTError(.badInput, "token_type_ids[\(t / s)][\(t % s)] = \(input.tokenTypeIDs[t]) is outside type_vocab_size \(config.typeVocabSize)")
     }
   }
@@ -203,5 +228,6 @@ public final class BertModel: Sendable {
     return "\(c.architectures.first ?? c.family.name): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
       + "intermediate \(c.intermediateSize), \(c.hiddenAct), \(pooler == nil ? "no pooler" : "pooler")"
       + (head.map { ", \($0.kind.rawValue) head (\($0.outputCount) outputs)" } ?? "")
+      + (familyHead.map { ", \($0.headKind.rawValue) head (\($0.outputs) outputs)" } ?? "")
   }
 }

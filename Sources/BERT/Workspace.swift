@@ -79,7 +79,8 @@ public final class Workspace {
     value = FloatBuffer(count: width)
     context = FloatBuffer(count: width)
     attention = FloatBuffer(count: width)
-    intermediate = FloatBuffer(count: try product(tokens, config.intermediateSize))
+    // Also holds ELECTRA's embeddings at their own width before the projection.
+    intermediate = FloatBuffer(count: try product(tokens, max(config.intermediateSize, config.embeddingWidth)))
     threads = BLAS.threads
     scores = FloatBuffer(count: try product(threads, sequence, sequence))
     let headSize = config.hiddenSize / config.numAttentionHeads

@@ -80,7 +80,11 @@ static void remove_all(void) {
   for (int i = SLOTS - 1; i >= 0; i--) {
     char *path = atomic_exchange(&slot_paths[i], NULL);
     if (path == NULL) continue;
-    if (atomic_load(&slot_directory[i])) remove_directory(path); else unlink(path);
+    switch (atomic_load(&slot_directory[i])) {
+    case 0: unlink(path); break;
+    case 1: remove_directory(path); break;
+    default: rmdir(path); break;  // 2: a directory removed only when empty
+    }
   }
 }
 

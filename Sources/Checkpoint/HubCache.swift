@@ -88,11 +88,14 @@ public struct HubCache: Sendable {
       return snapshot
     }
     let revisionArgument = revision == "main" ? "" : " --revision \(revision)"
+    let origin = rootSource == "default" ? "the default cache" : "the cache in \(rootSource)"
+    let missing = FileManager.default.fileExists(atPath: folder)
+      ? "\(folder) has neither refs/\(revision) nor snapshots/\(commit)"
+      : "no \(folder) in \(origin)"
     throw CheckpointError(
       .notFound, file: id,
-      "no such file or directory, and not in the HuggingFace cache (looked for \(refPath) and \(snapshot);"
-        + " cache root from \(rootSource)); download it with `hf download \(repo)\(revisionArgument)`"
-        + " (or `huggingface-cli download \(repo)\(revisionArgument)`)")
+      "no such file or directory, and not in the HuggingFace cache: \(missing); download it with"
+        + " `hf download \(repo)\(revisionArgument)` (or `huggingface-cli download \(repo)\(revisionArgument)`)")
   }
 
   /// `source` itself when it exists on disk; otherwise, when it is a model id, its snapshot directory in the cache.

@@ -17,7 +17,10 @@ enum ShardedReader {
   ) throws(CheckpointError) -> [SourceTensor] {
     var tensors: [SourceTensor] = []
     var shardOf: [UTF8Key: String] = [:]  // tensor names and shard file names are bytes, not Swift strings
-    for shard in index.shards {
+    // Shards in file-name order (`model-00001-of-00003…`, compared as bytes), which is state-dict order for what
+    // transformers writes; the index lists keys sorted by name, so its first mentions need not be (RoBERTa's
+    // `classifier.…` sorts before `roberta.…`).
+    for shard in index.shards.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
       let path = index.path(ofShard: shard)
       guard FileManager.default.fileExists(atPath: path) else {
         throw CheckpointError(.shard, file: index.path, "shard '\(shard)' is missing")

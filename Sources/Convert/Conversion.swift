@@ -29,7 +29,7 @@ public enum Conversion {
   ///
   /// The output rules (docs/SECURITY.md): without `force` nothing existing is touched, checked again by the final
   /// rename itself (which never replaces); with `force` a file output is replaced atomically, and a directory
-  /// output keeps every file but the ones a conversion writes (``outputFileNames``). A device, FIFO or socket at
+  /// output keeps every file but the ones a conversion writes (``isOutputFileName(_:)``). A device, FIFO or socket at
   /// `output`, or an `output` that is the source, inside its directory or holding it (compared by device and
   /// inode) is refused. Missing parent directories are created (and removed again on failure); a failure
   /// leaves `output` as it was; leftovers of killed runs for the same `output` are removed first.
@@ -65,8 +65,13 @@ public enum Conversion {
 
     let createdParents: [String]
     do { createdParents = try OutputPath.createParents(of: target) } catch { throw ConvertError(.output, file: output, error.detail) }
+    // Parents made for this output go again if it fails or a signal ends the run (each only when empty).
+    let parentRegistrations = createdParents.map(TemporaryFiles.registerCreatedDirectory)
     var committed = false
-    defer { if !committed { OutputPath.removeCreated(createdParents) } }
+    defer {
+      if !committed { OutputPath.removeCreated(createdParents) }
+      for registration in parentRegistrations { registration.unregister() }
+    }
     OutputPath.removeStaleTemporaries(of: target)
     if existing == .directory { OutputPath.removeStaleTemporaries(named: URL(fileURLWithPath: target).lastPathComponent, in: target) }
 

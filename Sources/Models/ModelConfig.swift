@@ -19,6 +19,13 @@ public struct ModelConfig: Sendable {
   public var layerNormEps: Double
   public var hiddenAct: String
   public var positionEmbeddingType: String
+  /// The embeddings' width when it differs from `hidden_size` (ELECTRA's `embedding_size`, projected to the hidden
+  /// size by `embeddings_project`); nil when they are `hidden_size` wide.
+  public var embeddingSize: Int? = nil
+  /// RoBERTa-style positions (RoBERTa, XLM-RoBERTa, MPNet): a token that is not `padding_idx` is at
+  /// `padding_idx + 1 +` the number of such tokens before it, a `padding_idx` token at `padding_idx`
+  /// (transformers' `create_position_ids_from_input_ids`); nil: positions 0…L−1.
+  public var positionPaddingIndex: Int? = nil
   /// From `id2label` when present, else `num_labels`, else 2 (transformers' default).
   public var numLabels: Int
   /// `architectures`, named as PyTorch classes (`TFBertModel` → `BertModel`).
@@ -28,12 +35,24 @@ public struct ModelConfig: Sendable {
   public var problemType: String?
   /// The config as read, keys in file order.
   public var json: JSONValue
+  /// Every value the family's reader took from the config or filled with transformers' default, as JSON
+  /// (``canonicalJSON`` writes them all, so an absent key and its default give the same bytes).
+  public var readValues: [String: JSONValue] = [:]
   /// The file it came from.
   public var path: String
 
-  /// Keys that record how a file was produced rather than what the model is; dropped from the canonical config.
+  /// Keys that record how a file was produced rather than what the model is; dropped from both configs written.
   public static func isBookkeeping(_ key: String) -> Bool {
     key.hasPrefix("_") || ["transformers_version", "torch_dtype", "dtype", "use_cache", "gradient_checkpointing"].contains(key)
+  }
+
+  /// Keys that change nothing an inference computes — dropout rates, initialisation, training switches, what a
+  /// forward pass returns, the name of the tokenizer class or fine-tuning task — dropped from the canonical config
+  /// (docs/FORMAT.md). Everything else is kept: a key a family does not read may still mean something to another.
+  public static func isTrainingOnly(_ key: String) -> Bool {
+    key.hasSuffix("dropout") || key.hasSuffix("dropout_prob") || key.hasSuffix("dropout_rate") || key.hasPrefix("initializer_")
+      || key.hasPrefix("output_") || ["return_dict", "use_return_dict", "torchscript", "chunk_size_feed_forward", "tokenizer_class",
+                                      "finetuning_task", "name_or_path", "pruned_heads_applied"].contains(key)
   }
 
   /// Larger config files are refused before they are read (real ones are a few KB; parsing JSON takes up to
@@ -99,6 +118,7 @@ public struct ModelConfig: Sendable {
     architectures = (reader.json["architectures"]?.arrayValue ?? []).compactMap(\.stringValue).map(ModelConfig.pytorchClass)
     json = reader.json
     path = reader.path
+    readValues = reader.read.values
   }
 
   /// The largest value any size in a config may have (2^31): no real model comes near it, and with every size
@@ -120,9 +140,9 @@ public struct ModelConfig: Sendable {
     return String(name.dropFirst(2))
   }
 
-  /// The config as canonical JSON (sorted keys, no whitespace), without bookkeeping keys and with PyTorch
-  /// architecture names — the same text whichever format the weights came from.
-  public var canonicalJSON: String {
+  /// The config a directory output's `config.json` holds: the file as read (what transformers needs to load it),
+  /// as canonical JSON (sorted keys, no whitespace), without bookkeeping keys and with PyTorch architecture names.
+  public var transformersJSON: String {
     guard case .object(let members) = json else { return "{}" }
     let kept = members.filter { !ModelConfig.isBookkeeping($0.0) }.map { key, value -> (String, JSONValue) in
       guard key == "architectures", let names = value.arrayValue else { return (key, value) }
@@ -130,6 +150,34 @@ public struct ModelConfig: Sendable {
     }
     return JSONValue.object(kept).canonicalText
   }
+
+  /// The canonical config (`__metadata__["config"]`, docs/FORMAT.md): only what changes the computation,
+  /// normalised, so the same weights give the same bytes whoever saved them. From ``transformersJSON``'s keys:
+  /// nulls, bookkeeping and training-only keys (``isTrainingOnly(_:)``) dropped; every value the family reads
+  /// written as read or defaulted (`hidden_act` absent is `"gelu"`); the labels as transformers holds them —
+  /// `id2label` with keys `"0"…"n−1"` (`LABEL_i` when the config names none), no `label2id` or `num_labels`,
+  /// which follow from it.
+  public var canonicalJSON: String {
+    guard case .object(let members) = json else { return "{}" }
+    var kept: [String: JSONValue] = [:]
+    for (key, value) in members where value != .null && !ModelConfig.isBookkeeping(key) && !ModelConfig.isTrainingOnly(key) {
+      if key == "architectures", let names = value.arrayValue {
+        kept[key] = .array(names.map { $0.stringValue.map { .string(ModelConfig.pytorchClass($0)) } ?? $0 })
+      } else {
+        kept[key] = value
+      }
+    }
+    for (key, value) in readValues { kept[key] = value }
+    kept["model_type"] = .string(modelType)
+    kept["label2id"] = nil
+    kept["num_labels"] = nil
+    let names = labels ?? (0..<numLabels).map { "LABEL_\($0)" }
+    kept["id2label"] = .object(names.enumerated().map { (String($0.offset), .string($0.element)) })
+    return JSONValue.object(kept.sorted { $0.key < $1.key }).canonicalText
+  }
+
+  /// The embeddings' width: ``embeddingSize`` or `hidden_size`.
+  public var embeddingWidth: Int { embeddingSize ?? hiddenSize }
 
   /// The head class named by `architectures` (`BertForTokenClassification`), if the family knows it.
   public var architectureHead: HeadKind? {
@@ -142,6 +190,12 @@ public struct ModelConfig: Sendable {
 public struct ConfigReader: Sendable {
   public let json: JSONValue
   public let path: String
+  /// What the typed getters returned, by key (``ModelConfig/readValues``).
+  let read = ReadValues()
+
+  final class ReadValues: @unchecked Sendable {
+    var values: [String: JSONValue] = [:]
+  }
 
   public init(json: JSONValue, path: String) {
     self.json = json
@@ -152,22 +206,32 @@ public struct ConfigReader: Sendable {
   public func int(_ key: String, default value: Int? = nil) throws(ModelError) -> Int {
     guard let field = json[key] else {
       guard let value else { throw ModelError(.config, file: path, "missing '\(key)'") }
+      read.values[key] = .number(String(value))
       return value
     }
     guard let n = field.intValue, n > 0 else { throw ModelError(.config, file: path, "'\(key)' is not a positive integer") }
+    read.values[key] = .number(String(n))
     return n
   }
 
-  public func double(_ key: String, default value: Double) -> Double { json[key]?.doubleValue ?? value }
+  public func double(_ key: String, default value: Double) -> Double {
+    let result = json[key]?.doubleValue ?? value
+    if result.isFinite { read.values[key] = .number("\(result)") }
+    return result
+  }
 
   /// A string `key`, or `value` when the key is absent. Present but not a string (`null` included) is an error:
   /// transformers does not fall back to the default then (`"hidden_act": null` fails in `ACT2FN[None]`), and
   /// silently computing with the default would be another model.
   public func string(_ key: String, default value: String) throws(ModelError) -> String {
-    guard let field = json[key] else { return value }
+    guard let field = json[key] else {
+      read.values[key] = .string(value)
+      return value
+    }
     guard let text = field.stringValue else {
       throw ModelError(.config, file: path, "'\(key)' is \(field == .null ? "null" : "not a string"); transformers has no default for that")
     }
+    read.values[key] = .string(text)
     return text
   }
 

@@ -23,10 +23,15 @@ public struct ModelFamily: Sendable, CustomStringConvertible {
   public let architectures: [String: HeadKind]
   /// The head groups (``ParameterGroup/head(_:)``) each head kind needs.
   public let headGroups: [HeadKind: [String]]
+  /// Canonical names a checkpoint of this config may carry that its PyTorch class lacks, with the reason (the
+  /// pooler TF MPNet heads save); dropped like buffers.
+  public let unused: @Sendable (ModelConfig) -> [String: String]
 
   public init(name: String, modelTypes: [String], readConfig: @escaping @Sendable (ConfigReader) throws(ModelError) -> ModelConfig,
               modules: @escaping @Sendable (ModelConfig) -> [ModuleSpec], canonicalName: @escaping @Sendable (String) -> String,
-              buffers: Set<String>, ties: [TieRule], architectures: [String: HeadKind], headGroups: [HeadKind: [String]]) {
+              buffers: Set<String>, ties: [TieRule], architectures: [String: HeadKind], headGroups: [HeadKind: [String]],
+              unused: @escaping @Sendable (ModelConfig) -> [String: String] = { _ in [:] }) {
+    self.unused = unused
     self.name = name
     self.modelTypes = modelTypes
     self.readConfig = readConfig
@@ -39,7 +44,7 @@ public struct ModelFamily: Sendable, CustomStringConvertible {
   }
 
   /// Every family the tools read.
-  public static let all: [ModelFamily] = [.bert]
+  public static let all: [ModelFamily] = [.bert, .roberta, .xlmRoberta, .distilBert, .electra, .mpnet]
 
   /// The family whose configs say `model_type` = `modelType`.
   public static func named(_ modelType: String) -> ModelFamily? {

@@ -75,10 +75,15 @@ public enum ParameterMap {
     let family = config.family
     var byName: [String: SourceTensor] = [:]
     var dropped: [DroppedTensor] = []
+    let unused = family.unused(config)
     for tensor in checkpoint.tensors {
       let name = family.canonicalName(tensor.name)
       if family.buffers.contains(name) {
         dropped.append(DroppedTensor(source: tensor.name, reason: "buffer, not a weight"))
+        continue
+      }
+      if let reason = unused[name] {
+        dropped.append(DroppedTensor(source: tensor.name, reason: reason))
         continue
       }
       if let other = byName[name] {

@@ -68,6 +68,22 @@ public final class MappedFile: @unchecked Sendable {
     }
   }
 
+  /// Calls `body` with a copy of `range` of the file's bytes, read with pread(2) into a buffer of this call (64-byte
+  /// aligned): for bytes read once while converting, where a file truncated meanwhile must be an error naming it,
+  /// not SIGBUS (``readOnce(_:chunkBytes:_:)``).
+  /// - Throws: ``SafeTensorsError`` `.io` when the file shrank since it was mapped, or what `body` throws.
+  public func withCopiedBytes<R>(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the mapping")
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(range.count, 1), alignment: 64)
+    defer { buffer.deallocate() }
+    let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count])
+    let read = range.isEmpty ? 0 : try Syscalls.readFully(fd, into: chunk, at: range.lowerBound, path)
+    guard read == range.count else {
+      throw SafeTensorsError(.io, file: path, "shrank while it was read: no bytes at offset \(range.lowerBound + read) (it had \(count) bytes when opened)")
+    }
+    return try body(UnsafeRawBufferPointer(chunk))
+  }
+
   /// Calls `body` with `range` of the file's bytes; the range must lie inside the file.
   public func withUnsafeBytes<R, E: Error>(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
     precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the mapping")

@@ -23,6 +23,12 @@ public enum TemporaryFiles {
     Registration(slot: csafeoutput_register(path, directory ? 1 : 0))
   }
 
+  /// Registers a directory this process created, removed on a termination signal only if it is empty then
+  /// (after the temporaries registered later, which may be inside it).
+  public static func registerCreatedDirectory(_ path: String) -> Registration {
+    Registration(slot: csafeoutput_register(path, 2))
+  }
+
   /// Runs `body` with termination signals held back: one arriving meanwhile takes effect (temporaries removed,
   /// process ended) when `body` returns, so a group of renames is never cut in half.
   public static func withSignalsDeferred<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {

@@ -8,6 +8,7 @@ struct BertConvert: ParsableCommand {
     abstract: "Convert a BERT checkpoint (safetensors, PyTorch .bin, Keras .h5, sharded or not) to one canonical safetensors file.",
     discussion: """
       SOURCE is a checkpoint file, a sharded index (*.index.json) or a model directory; the config.json beside it is read.
+      Families (config.json model_type): bert, roberta, xlm-roberta, distilbert, electra, mpnet.
       The same model gives a byte-identical canonical file whichever format it came from.
       Exit codes: 0 success, 2 bad input or usage.
       """,

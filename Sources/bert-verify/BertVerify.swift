@@ -8,6 +8,7 @@ struct BertVerify: ParsableCommand {
     abstract: "Run a BERT model on golden inputs and check its outputs against HuggingFace transformers.",
     discussion: """
       MODEL is a canonical file or directory, or any checkpoint bert-convert reads (converted in memory; nothing is written).
+      Families (config.json model_type): bert, roberta, xlm-roberta, distilbert, electra, mpnet.
       Exit codes: 0 every output within tolerance, 1 a mismatch, 2 bad input or usage.
       """,
     version: "0.1.0",

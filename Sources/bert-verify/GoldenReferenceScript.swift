@@ -12,6 +12,7 @@ enum GoldenReferenceScript {
 #
 # The model is untrusted: nothing is unpickled except through torch.load(weights_only=True), no remote code is
 # trusted, nothing is downloaded, and a modules.json may only name sentence_transformers classes.
+import inspect
 import json
 import os
 import struct
@@ -175,10 +176,15 @@ def sentence_transformer(model_dir, weights_dir):
             path = m.get("path", "")
             if path and os.path.isdir(os.path.join(model_dir, path)):
                 shutil.copytree(os.path.join(model_dir, path), os.path.join(weights_dir, path), dirs_exist_ok=True)
-    from sentence_transformers import SentenceTransformer
+    try:
+        from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(weights_dir, device="cpu", trust_remote_code=False, local_files_only=True,
-                             model_kwargs={"attn_implementation": "eager", "dtype": torch.float32})
+        st = SentenceTransformer(weights_dir, device="cpu", trust_remote_code=False, local_files_only=True,
+                                 model_kwargs={"attn_implementation": "eager", "dtype": torch.float32})
+    except ImportError as e:
+        fail(f"{model_dir} has a modules.json and the reference Python lacks {e.name}")
+    except Exception as e:  # noqa: BLE001 - e.g. Keras weights only: bert-verify converts them and asks again
+        fail(f"sentence-transformers cannot load {weights_dir}: {type(e).__name__}: {e}", code=3)
     return st.to(torch.float32).eval()
 
 
@@ -223,12 +229,20 @@ def main():
     except Exception as e:  # noqa: BLE001
         fail(f"transformers cannot load a tokenizer from {req['tokenizer_dir']}: {type(e).__name__}: {e}")
     limit = tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else config.max_position_embeddings
-    enc = encode(tokenizer, texts, min(limit, getattr(config, "max_position_embeddings", limit)))
+    limit = min(limit, getattr(config, "max_position_embeddings", limit))
+    use_st = os.path.exists(os.path.join(model_dir, "modules.json"))
+    st = sentence_transformer(model_dir, weights_dir) if use_st else None
+    if st is not None and st.max_seq_length:  # the pipeline truncates at its own max_seq_length
+        limit = min(limit, st.max_seq_length)
+    enc = encode(tokenizer, texts, limit)
 
     model = h5_model(weights_dir, cls, config) if req.get("keras") else load_model(weights_dir, cls)
     base = model.base_model
     out = dict((k, enc[k]) for k in INPUTS)
-    o = base(**enc, output_hidden_states=True, return_dict=True)
+    # token_type_ids go only to models that take them (DistilBERT does not); the golden stores them anyway (zeros).
+    accepted = inspect.signature(base.forward).parameters
+    args = {k: v for k, v in enc.items() if k in accepted}
+    o = base(**args, output_hidden_states=True, return_dict=True)
     out["last_hidden_state"] = o.last_hidden_state
     if req["hidden_states"]:
         for i, h in enumerate(o.hidden_states):
@@ -237,22 +251,22 @@ def main():
         out["pooler_output"] = o.pooler_output
     names = next((v for k, v in HEAD_OUTPUTS.items() if cls.__name__.endswith(k)), ())
     if names:
-        head = model(**enc, return_dict=True)
+        head = model(**{k: v for k, v in enc.items() if k in inspect.signature(model.forward).parameters}, return_dict=True)
         for name in names:
             out[name] = getattr(head, name)
 
-    use_st = os.path.exists(os.path.join(model_dir, "modules.json"))
-    if use_st:
-        st = sentence_transformer(model_dir, weights_dir)
+    if st is not None:  # the pipeline's outputs on the same ids (docs/GOLDEN.md, sentence-transformers goldens)
         features = {k: v for k, v in enc.items() if k != "token_type_ids" or "token_type_ids" in tokenizer.model_input_names}
-        out["sentence_embedding"] = st(features)["sentence_embedding"]
+        pipeline = st(features)
+        out["token_embeddings"] = pipeline["token_embeddings"]
+        out["sentence_embedding"] = pipeline["sentence_embedding"]
 
     for k, v in out.items():
         if k not in INPUTS and not torch.isfinite(v).all():
             fail(f"the reference output {k} is not finite: the model's weights give NaN or infinity")
     reference = f"{cls.__name__} (transformers, float32, eager attention)"
     if use_st:
-        reference += "; sentence_embedding by the sentence-transformers modules of modules.json"
+        reference += "; token_embeddings and sentence_embedding by the sentence-transformers pipeline of modules.json"
     meta = {"atol": req["atol"], "rtol": req["rtol"], "generator": versions(use_st) + "; " + req["tool"],
             "texts": json.dumps(texts, ensure_ascii=False), "reference": reference,
             "tokenizer": type(tokenizer).__name__, "weights": req["weights_note"]}

@@ -25,6 +25,8 @@ extension BertVerify {
 
     /// The most texts one golden holds (they form one padded batch).
     static let maxTexts = 4096
+    /// The largest texts file read (it is read whole).
+    static let maxTextsBytes = 16 << 20
 
     @OptionGroup var model: ModelOptions
 
@@ -77,6 +79,11 @@ extension BertVerify {
       if fm.fileExists(atPath: output) && !force {
         throw ReferenceError("\(output): already exists (use --force to replace it)")
       }
+      let parent = URL(fileURLWithPath: output).standardizedFileURL.deletingLastPathComponent().path
+      var isDirectory: ObjCBool = false
+      guard fm.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ReferenceError("\(output): the directory \(parent) does not exist")
+      }
       let rows = try readRows()
       let tokenizerDirectory = tokenizer ?? TextInput.tokenizerDirectory(for: model.model)
       guard ["tokenizer.json", "vocab.txt", "tokenizer_config.json"].contains(where: { fm.fileExists(atPath: tokenizerDirectory + "/" + $0) }) else {
@@ -127,11 +134,14 @@ extension BertVerify {
     private func readRows() throws -> [(String, String?)] {
       var lines = textArguments
       if let texts {
+        let size = (try? FileManager.default.attributesOfItem(atPath: texts)[.size] as? Int) ?? 0
+        guard size <= Self.maxTextsBytes else {
+          throw ReferenceError("\(texts): \(size) bytes; a texts file holds at most \(Self.maxTextsBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: texts) else { throw ReferenceError("\(texts): cannot read the texts file") }
         guard let text = String(data: data, encoding: .utf8) else { throw ReferenceError("\(texts): not UTF-8") }
-        lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
-          line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }.filter { !$0.isEmpty }
+        // Lines end at LF or CR LF (one Character in Swift); other line separators stay inside a text.
+        lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init).filter { !$0.isEmpty }
         guard !lines.isEmpty else { throw ReferenceError("\(texts): no texts (one per line)") }
       }
       guard lines.count <= Self.maxTexts else {

@@ -23,10 +23,13 @@ struct TextRun {
     }
     let bert = try model.load()
     let maxLength = tokenizer.modelMaxLength ?? bert.config.maxPositionEmbeddings
+    func input(_ encoding: WordPieceTokenizer.Encoding) throws -> EncoderInput {
+      try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids, attentionMask: encoding.attentionMask,
+                       // DistilBERT's and MPNet's tokenizers give no token types (docs/GOLDEN.md).
+                       tokenTypeIDs: bert.config.typeVocabSize == 0 ? nil : encoding.typeIds)
+    }
     func run(_ encoding: WordPieceTokenizer.Encoding) throws -> EncoderOutput {
-      let input = try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids,
-                                   attentionMask: encoding.attentionMask, tokenTypeIDs: encoding.typeIds)
-      return try bert.forward(input, keepHiddenStates: false)
+      return try bert.forward(try input(encoding), keepHiddenStates: false)
     }
     func need(_ what: String, _ value: String?) throws -> String {
       guard let value else {
@@ -74,7 +77,8 @@ struct TextRun {
       guard !choices.isEmpty else { throw BERTError(.badInput, file: model.model, "a multiple-choice model needs --choice (one per choice)") }
       let batch = tokenizer.encodeBatch(choices.map { (text: prompt, pair: Optional($0)) }, maxLength: maxLength)
       var input = try EncoderInput(batch: choices.count, sequence: batch.sequenceLength, inputIDs: batch.inputIds.flatMap { $0 },
-                                   attentionMask: batch.attentionMask.flatMap { $0 }, tokenTypeIDs: batch.tokenTypeIds.flatMap { $0 })
+                                   attentionMask: batch.attentionMask.flatMap { $0 },
+                                   tokenTypeIDs: bert.config.typeVocabSize == 0 ? nil : batch.tokenTypeIds.flatMap { $0 })
       input.choices = choices.count
       answer = MultipleChoice.answer(choices: choices, logits: try bert.forward(input, keepHiddenStates: false).logits!.values)
     case nil:
@@ -84,9 +88,7 @@ struct TextRun {
       // A sentence-transformers model: its own embedding, not the pooler it was never trained through.
       let sentence = try SentenceEncoder.load(model.model, from: model.from)
       if sentence.origin != .plain {
-        let input = try EncoderInput(batch: 1, sequence: encoding.ids.count, inputIDs: encoding.ids,
-                                     attentionMask: encoding.attentionMask, tokenTypeIDs: encoding.typeIds)
-        let embedding = try sentence.encode(input).sentenceEmbedding
+        let embedding = try sentence.encode(try input(encoding)).sentenceEmbedding
         print("sentence embedding (\(sentence.summary), \(embedding.count) values)[0..<8]:",
               embedding.prefix(8).map { String(format: "%.6f", $0) }.joined(separator: " "))
         print("(bert-verify embed prints whole embeddings; explain compares [CLS], the pooler and the mean)")

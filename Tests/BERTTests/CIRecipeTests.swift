@@ -3,11 +3,11 @@ import Testing
 import TestSupport
 
 /// docs/CI.md's recipe as `make test` runs it: the bert-convert / bert-verify lines of
-/// examples/github-actions/verify.yml, read from the file, run in a scratch directory that sees the repository's
-/// golden/ and examples/.
-@Suite("CI recipe (examples/github-actions/verify.yml)")
+/// Examples/github-actions/verify.yml, read from the file, run in a scratch directory that sees the repository's
+/// golden/ and Examples/.
+@Suite("CI recipe (Examples/github-actions/verify.yml)")
 struct CIRecipeTests {
-  static let workflow = Fixtures.root + "/examples/github-actions/verify.yml"
+  static let workflow = Fixtures.root + "/Examples/github-actions/verify.yml"
 
   /// The workflow's `run: bert-convert …` and `run: bert-verify …` lines, split into arguments.
   static func commands() throws -> [[String]] {
@@ -25,10 +25,10 @@ struct CIRecipeTests {
                  "no `run: \(tool) \(subcommand ?? "")` line in \(workflow)")
   }
 
-  /// A scratch directory laid out like a checkout: golden/ and examples/ link to the repository's, build/parity exists.
+  /// A scratch directory laid out like a checkout: golden/ and Examples/ link to the repository's, build/parity exists.
   static func checkout() throws -> TemporaryDirectory {
     let dir = TemporaryDirectory()
-    for name in ["golden", "examples"] {
+    for name in ["golden", "Examples"] {
       try FileManager.default.createSymbolicLink(atPath: dir.file(name), withDestinationPath: Fixtures.root + "/" + name)
     }
     try FileManager.default.createDirectory(atPath: dir.file("build/parity"), withIntermediateDirectories: true)
@@ -118,6 +118,6 @@ struct CIRecipeTests {
     let made = try Self.runStep(golden, in: dir.path, environment: ["BERTWEIGHTS_REFERENCE_PYTHON": python])
     try #require(made.status == 0, "\(made.stdout)\(made.stderr)")
     let output = golden[golden.firstIndex(of: "-o")! + 1]
-    try expectAgreement(dir.file(output), Fixtures.root + "/examples/github-actions/golden.safetensors", atol: 1e-6, rtol: 0)
+    try expectAgreement(dir.file(output), Fixtures.root + "/Examples/github-actions/golden.safetensors", atol: 1e-6, rtol: 0)
   }
 }

@@ -134,5 +134,15 @@ struct EmbedCLITests {
         #expect(worst <= 1e-5, "\(model) \(mode): \(worst)")
       }
     }
+    // A default prompt whose tokens include_prompt false leaves out of the pooling.
+    let dir = TemporaryDirectory()
+    let prompted = try copyFixture("models/st-meansqrt/safetensors", into: dir)
+    try editJSON(prompted + "/config_sentence_transformers.json", ["prompts": ["query": "the cat: "], "default_prompt_name": "query"])
+    try editJSON(prompted + "/1_Pooling/config.json", ["include_prompt": false])
+    let reference = try run(python, ["-c", script, prompted], input: input, environment: ["HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "USE_TF": "0", "USE_TORCH": "1"])
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(reference.stdout.utf8)) as? [String: [[Double]]])
+    let ours = parse(try run(tool, ["embed", prompted], input: input).stdout)
+    let worst = zip(ours, try #require(json["auto"])).flatMap { zip($0, $1).map { abs(Double($0) - $1) } }.max() ?? .nan
+    #expect(ours.count == texts.count && worst <= 1e-5, "prompted: \(worst)")
   }
 }

@@ -91,7 +91,7 @@ struct GoldenMakerTests {
     #expect(verify.status == 0, "\(verify.stdout)")
   }
 
-  @Test("a sentence-transformers model (all-MiniLM-L6-v2, modules.json): the encoder agrees with the committed golden, sentence_embedding is its mean pooling, normalised")
+  @Test("a sentence-transformers model (all-MiniLM-L6-v2, modules.json): the encoder agrees with the committed golden, token_embeddings is its output, sentence_embedding its mean pooling, normalised")
   func sentenceTransformers() throws {
     guard haveReferencePython("bert-verify golden for all-MiniLM-L6-v2"), let python = referencePython else { return }
     var model = ProcessInfo.processInfo.environment["BERTWEIGHTS_MINILM"] ?? ""
@@ -117,8 +117,11 @@ struct GoldenMakerTests {
     let hidden = try #require(tensors.first { $0.name == "last_hidden_state" })
     let mask = try #require(tensors.first { $0.name == "attention_mask" })
     let embedding = try #require(tensors.first { $0.name == "sentence_embedding" })
+    let tokens = try #require(tensors.first { $0.name == "token_embeddings" })
     let (b, s, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
     #expect(embedding.shape == [b, h])
+    // No token-level module in MiniLM's pipeline: token_embeddings is the encoder's output.
+    #expect(tokens.shape == hidden.shape && tokens.bytes == hidden.bytes)
     let states = hidden.floats, sentences = embedding.floats
     let maskValues = stride(from: 0, to: mask.bytes.count, by: 8).map { mask.bytes[$0] }
     for row in 0..<b {
@@ -129,6 +132,29 @@ struct GoldenMakerTests {
       let worst = (0..<h).map { abs(mean[$0] / norm - Double(sentences[row * h + $0])) }.max() ?? 1
       #expect(worst < 1e-5, "row \(row): sentence_embedding is not the normalised mean of last_hidden_state (\(worst))")
     }
+    let verify = try run(tool, [model, "--golden", made])
+    #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+  }
+
+  @Test("a sentence-transformers fixture with a Dense module (st-cls-dense): the golden agrees with sentence.py's and the model passes it",
+        arguments: ["safetensors", "h5"])
+  func sentenceFixture(variant: String) throws {
+    guard haveReferencePython("bert-verify golden for st-cls-dense/\(variant)"), let python = referencePython else { return }
+    let model = Fixtures.path("models/st-cls-dense/\(variant)")
+    guard FileManager.default.fileExists(atPath: model + "/modules.json") else {
+      Issue.record("no sentence-transformers fixture at \(model)")
+      return
+    }
+    let dir = TemporaryDirectory()
+    let texts = try textsFile(fromGolden: goldenPath("st-cls-dense"), in: dir)
+    let made = dir.file("golden.safetensors")
+    let result = try run(tool, ["golden", model, "--texts", texts, "--atol", "1e-5", "--rtol", "1e-4", "-o", made],
+                         environment: ["BERTWEIGHTS_REFERENCE_PYTHON": python])
+    try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
+    try expectAgreement(made, goldenPath("st-cls-dense"), atol: 1e-5, rtol: 1e-4)
+    let verify = try run(tool, [model, "--golden", made])
+    #expect(verify.status == 0, "\(verify.stdout)")
+    #expect(verify.stdout.contains("sentence_embedding"))
   }
 
   @Test("no python3 on PATH, a bad BERTWEIGHTS_REFERENCE_PYTHON, a venv that cannot be made: exit 2, one line")
@@ -161,16 +187,26 @@ struct GoldenMakerTests {
   func usage() throws {
     let dir = TemporaryDirectory()
     let model = Fixtures.path("models/seqcls/safetensors")
-    #expect(try run(tool, ["golden", model, "-o", dir.file("g.safetensors")]).status == 2)
-    #expect(try run(tool, ["golden", model, "--text", "a", "--atol", "x", "-o", dir.file("g.safetensors")]).status == 2)
+    // Every case fails before Python is needed; a named Python that does not exist keeps a wrong guess from
+    // ever creating the reference environment.
+    let run = { (arguments: [String]) in
+      try TestSupport.run(tool, arguments, environment: ["BERTWEIGHTS_REFERENCE_PYTHON": dir.file("no-python")])
+    }
+    #expect(try run(["golden", model, "-o", dir.file("g.safetensors")]).status == 2)
+    #expect(try run(["golden", model, "--text", "a", "--atol", "x", "-o", dir.file("g.safetensors")]).status == 2)
     try "x".write(toFile: dir.file("exists.safetensors"), atomically: true, encoding: .utf8)
-    let exists = try run(tool, ["golden", model, "--text", "a", "-o", dir.file("exists.safetensors")])
+    let exists = try run(["golden", model, "--text", "a", "-o", dir.file("exists.safetensors")])
     #expect(exists.status == 2 && exists.stderr.contains("--force"))
-    let missing = try run(tool, ["golden", dir.file("no-model"), "--text", "a", "-o", dir.file("g.safetensors")])
+    let missing = try run(["golden", dir.file("no-model"), "--text", "a", "-o", dir.file("g.safetensors")])
     #expect(missing.status == 2 && missing.stderr.contains("no-model"))
-    let noTokenizer = try run(tool, ["golden", Fixtures.path("models/seqcls/bin"), "--text", "a", "-o", dir.file("g.safetensors")])
+    let noTokenizer = try run(["golden", Fixtures.path("models/seqcls/bin"), "--text", "a", "-o", dir.file("g.safetensors")])
     #expect(noTokenizer.status == 2 && noTokenizer.stderr.contains("--tokenizer"))
-    let script = try run(tool, ["golden", model, "--print-script"])
+    let noDirectory = try run(["golden", model, "--text", "a", "-o", dir.file("no/such/g.safetensors")])
+    #expect(noDirectory.status == 2 && noDirectory.stderr.contains("does not exist"))
+    try "\n\r\n\n".write(toFile: dir.file("blank.txt"), atomically: true, encoding: .utf8)
+    let blank = try run(["golden", model, "--texts", dir.file("blank.txt"), "-o", dir.file("g.safetensors")])
+    #expect(blank.status == 2 && blank.stderr.contains("no texts"))
+    let script = try run(["golden", model, "--print-script"])
     #expect(script.status == 0 && script.stdout.contains("weights_only"))
   }
 }

@@ -85,6 +85,7 @@ struct ReportCLITests {
     #expect(badLines.first == "testsuites 7 1 0")
     let tokenization = try #require(badLines.dropFirst().first)
     #expect(tokenization.hasPrefix("tokenization failure:tokenizer mismatch:"))
+    // The text is quoted as a JSON string (docs/GOLDEN.md): quotes and control characters escaped.
     #expect(tokenization.contains(#"<quick> & \"dog\" \u0007jumped"#))
     #expect(badLines.contains("logits ok"))
 

@@ -127,4 +127,34 @@ struct SentenceConfigTests {
     let input = try encoder.input(for: ["The quick dog jumped over the lazy cats!"], tokenizer: tokenizer)
     #expect(input.sequence == 5)
   }
+
+  @Test("a default prompt is prepended to every text; include_prompt false leaves its tokens out of the pooling")
+  func defaultPrompt() throws {
+    let dir = try copy("st-meansqrt")
+    let texts = ["Hello Café", "the quick dog"]
+    let plain = try SentenceEncoder.load(dir.path)
+    let tokenizer = try plain.tokenizer(directory: dir.path)
+    let prompted = try plain.embed(texts.map { "the cat: " + $0 }, tokenizer: tokenizer).values
+    try editJSON(dir.file("config_sentence_transformers.json"), ["prompts": ["query": "the cat: "], "default_prompt_name": "query"])
+    let withPrompt = try SentenceEncoder.load(dir.path)
+    #expect(withPrompt.pipeline.defaultPrompt == "the cat: ")
+    #expect(withPrompt.promptLength(tokenizer: tokenizer) == tokenizer.encode("the cat: ").ids.count - 1)
+    #expect(try withPrompt.embed(texts, tokenizer: tokenizer).values == prompted)
+
+    try editJSON(dir.file("1_Pooling/config.json"), ["include_prompt": false])
+    let excluded = try SentenceEncoder.load(dir.path)
+    let input = try excluded.input(for: texts, tokenizer: tokenizer)
+    let n = try #require(excluded.promptLength(tokenizer: tokenizer))
+    let out = try excluded.encode(input, promptLength: n)
+    var mask = input.attentionMask
+    for row in 0..<input.batch { for t in 0..<n { mask[row * input.sequence + t] = 0 } }
+    let expected = Pooling.pool(TokenEmbeddings(batch: input.batch, sequence: input.sequence, width: 16, values: out.tokenEmbeddings, mask: mask),
+                                modes: [.meanSqrtLen, .weightedmean, .lasttoken])
+    #expect(out.sentenceEmbedding == expected)
+    #expect(try excluded.embed(texts, tokenizer: tokenizer).values == expected)
+    #expect(expected != prompted)
+
+    try editJSON(dir.file("config_sentence_transformers.json"), ["default_prompt_name": "passage"])
+    #expect(failure(dir)?.contains("default_prompt_name 'passage' is not one of the prompts") == true)
+  }
 }

@@ -50,7 +50,8 @@ struct TextCLITests {
   @Test("tokenize prints HF's ids, one JSON array per line, singles and TAB-separated pairs")
   func tokenize() throws {
     let corpus = try #require(FileManagerShim.read(Fixtures.path("tokenizer/corpus.jsonl")))
-    let ids = try #require(FileManagerShim.read(Fixtures.path("tokenizer/ids-uncased.jsonl")))
+    let compressed = try #require(FileManagerShim.read(Fixtures.path("tokenizer/ids-uncased.jsonl.zlib")))
+    let ids = Data(try Inflate.zlib([UInt8](compressed)))
     let records = corpus.split(separator: UInt8(ascii: "\n")).prefix(400).map { try! JSONSerialization.jsonObject(with: Data($0)) as! [String: Any] }
     let expected = ids.split(separator: UInt8(ascii: "\n")).prefix(400).map { try! JSONSerialization.jsonObject(with: Data($0)) as! [Any] }
     // Lines with a newline or TAB inside, or an explicit max_length, cannot go through stdin as one line.

@@ -37,6 +37,26 @@ struct TokenizerFamilyVariantTests {
     TokenizerGolden.checkRows(tokenizer, rows, kind + " without special tokens", addSpecialTokens: false)
   }
 
+  @Test("special tokens written in the text (<mask> with lstrip, <s>, </s>, <pad>, <unk>), alone and paired",
+        arguments: ["mpnet", "roberta", "xlmr"])
+  func specialTokensInText(_ kind: String) throws {
+    let tokenizer = try Tokenizer(directory: TokenizerGolden.directory + "/" + kind)
+    let rows = TokenizerGolden.variants[kind]!["specials"] as! [[Any]]
+    #expect(rows.count >= 40)
+    var failures: [String] = []
+    for row in rows {
+      let text = row[0] as! String, pair = row[1] as? String
+      let values = TokenizerGolden.unpack(row[2] as! String)
+      let ids = stride(from: 0, to: values.count, by: 3).map { values[$0] }
+      let spans = TokenizerGolden.decodeOffsets(stride(from: 0, to: values.count, by: 3).flatMap { [values[$0 + 1], values[$0 + 2]] })
+      let got = tokenizer.encode(text, pair: pair)
+      if got.ids != ids || got.offsets != spans {
+        failures.append("\(String(reflecting: text)) + \(String(describing: pair)):\n    HF:   \(ids) \(spans)\n    ours: \(got.ids) \(got.offsets) \(got.tokens)")
+      }
+    }
+    #expect(failures.isEmpty, Comment(rawValue: "\(kind): \(failures.count) differ\n" + failures.prefix(4).joined(separator: "\n")))
+  }
+
   @Test("padding=True batch of pairs: ids and attention mask", arguments: ["mpnet", "roberta", "xlmr"])
   func batch(_ kind: String) throws {
     let tokenizer = try Tokenizer(directory: TokenizerGolden.directory + "/" + kind)
@@ -71,6 +91,10 @@ struct TokenizerFamilyVariantTests {
     #expect(e.typeIds == [Int](repeating: 0, count: 7))
     #expect(e.offsets == [.none, .init(start: 0, end: 1), .init(start: 2, end: 3), .none, .none, .init(start: 0, end: 1), .none])
     #expect(tokenizer.id(of: "<mask>") != nil && tokenizer.token(of: tokenizer.id(of: "<mask>")!) == "<mask>")
+    // As HF's Encoding.tokens(): an lstrip token's text is the slice it matched, its span without the space.
+    let masked = tokenizer.encode("the <mask>.")
+    #expect(masked.tokens.contains(" <mask>"))
+    #expect(masked.offsets[masked.tokens.firstIndex(of: " <mask>")!] == TokenSpan(start: 4, end: 10))
   }
 }
 

@@ -30,9 +30,9 @@ enum TokenizerGolden {
     }
   }()
 
-  /// ids-NAME.jsonl: one row per corpus record, or (`added`) rows that start with their corpus index.
+  /// ids-NAME.jsonl.zlib: one row per corpus record, or (`added`) rows that start with their corpus index.
   static func expected(_ name: String) -> [(record: Record, expected: Expected)] {
-    lines("ids-\(name).jsonl").enumerated().map { i, object in
+    lines("ids-\(name).jsonl.zlib").enumerated().map { i, object in
       var row = object as! [Any]
       var index = i
       if name == "added" { index = row.removeFirst() as! Int }

@@ -25,7 +25,9 @@ struct ExampleTests {
     var lines: [String] = []
     for source in ["safetensors", "h5"] {
       let result = try run(Self.binary, [Fixtures.path("models/seqcls/" + source), text,
-                                         "--tokenizer", Fixtures.path("models/seqcls/safetensors")])
+                                         "--tokenizer", Fixtures.path("models/seqcls/safetensors")],
+                       // libhdf5 runs in the helper, which a program of another package finds through this variable.
+                       environment: ["BERTWEIGHTS_HDF5_READER": Binaries.path("bert-hdf5-reader")])
       #expect(result.status == 0, "\(result.stderr)")
       let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("embedding: ") } ?? ""
       let values = line.dropFirst("embedding: ".count).split(separator: " ").compactMap { Float($0) }

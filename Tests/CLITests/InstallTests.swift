@@ -43,7 +43,8 @@ struct InstallTests {
 
     let install = try make(["install-files"] + variables)
     #expect(install.status == 0, "\(install.stdout)\(install.stderr)")
-    var expected = ["share/man/man1/other.1"]
+    // The HDF5 helper goes beside the tools (they start it from there), with no man page or completions.
+    var expected = ["share/man/man1/other.1", "bin/bert-hdf5-reader"]
     for tool in ["bert-convert", "bert-verify"] {
       expected += ["bin/\(tool)", "share/man/man1/\(tool).1", "share/bash-completion/completions/\(tool)",
                    "share/zsh/site-functions/_\(tool)", "share/fish/vendor_completions.d/\(tool).fish"]
@@ -65,6 +66,9 @@ struct InstallTests {
       #expect(String(decoding: FileManagerShim.read(root + "/share/fish/vendor_completions.d/\(tool).fish") ?? [], as: UTF8.self)
         .contains("complete -c '\(tool)'") )
     }
+    // The installed tools work from there, the helper included: a Keras .h5 converts.
+    let h5 = try run(root + "/bin/bert-convert", [Fixtures.path("models/seqcls/h5"), "-o", dir.file("from-h5.safetensors")])
+    #expect(h5.status == 0, "\(h5.stderr)")
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc") || FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") {
       let lint = try run("sh", ["-c", "command -v mandoc >/dev/null && mandoc -T ascii \"$0\" || groff -mandoc -Tascii -P-bcu \"$0\"", root + "/share/man/man1/bert-convert.1"])
       // Bold and underline may come as overstrikes (x BACKSPACE x): keep the last of each.

@@ -52,6 +52,39 @@ struct OutputSignalTests {
     #expect(hits > 0, "every conversion finished before it could be interrupted")
   }
 
+  @Test("SIGTERM also removes the parent directories the run created for its output")
+  func signalRemovesCreatedParents() throws {
+    let source = CrashSafetyTests.makeSource()
+    let dir = TemporaryDirectory()
+    let output = dir.file("a/b/model.safetensors")
+    var hits = 0
+    for _ in 0..<3 where hits == 0 {
+      // The temporaries are inside a/b, so the wait looks there (created by the run itself).
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Self.tool)
+      process.arguments = [source.path, "-o", output, "--dtype", "f16"]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      let started = ContinuousClock.now
+      try process.run()
+      while process.isRunning && CrashSafetyTests.temporaryBytes(in: dir.file("a/b")) < 64 << 10 {
+        if ContinuousClock.now - started > .seconds(20) { break }
+        usleep(100)
+      }
+      guard process.isRunning else {
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: dir.file("a"))
+        continue
+      }
+      kill(process.processIdentifier, SIGTERM)
+      process.waitUntilExit()
+      hits += 1
+      #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+      #expect(FileManagerShim.list(dir.path).isEmpty, "left behind: \(FileManagerShim.list(dir.path))")
+    }
+    #expect(hits > 0, "every conversion finished before it could be interrupted")
+  }
+
   @Test("an output that appears while converting without --force is left alone: exit 2, one line, no temporary",
         arguments: ["model.safetensors", "converted"])
   func appearingOutputIsKept(name: String) throws {

@@ -187,5 +187,11 @@ struct OutputRulesTests {
       "\(error)".contains(path) && "\(error)".contains("shrank")
     }
     #expect(seen < data.count * 4)
+    // The copy a PyTorch view is materialised from is read the same way.
+    #expect {
+      try view.file.withCopiedBytes(in: view.fileRange) { _ in }
+    } throws: { error in
+      "\(error)".contains(path) && "\(error)".contains("shrank")
+    }
   }
 }

@@ -5,11 +5,11 @@ Writes, next to this file:
   corpus.jsonl        one record per line: {"a": text} or {"a": text, "b": pair}, optionally "max_length": n
                       (otherwise transformers' truncation=True default, model_max_length = 512). Split lines on
                       "\n" only: the texts hold raw U+2028, U+0085… (JSON escapes only \n and \r).
-  ids-uncased.jsonl   per record [input_ids, number of token_type_id 0 tokens], all-MiniLM-L6-v2 as published
+  ids-uncased.jsonl.zlib   (each ids file is zlib-compressed JSON lines, level 9) per record [input_ids, number of token_type_id 0 tokens], all-MiniLM-L6-v2 as published
                       (golden/models/minilm: lowercase, strip accents)
-  ids-cased.jsonl     the same vocabulary with lowercase and strip_accents off (golden/tokenizer/cased/)
-  ids-lowercase-keep-accents.jsonl   lowercase on, strip_accents false (MiniLM + tokenizer_config.json change)
-  ids-added.jsonl     MiniLM plus the extra added tokens of added-tokens.json (normalized, lstrip/rstrip,
+  ids-cased.jsonl.zlib     the same vocabulary with lowercase and strip_accents off (golden/tokenizer/cased/)
+  ids-lowercase-keep-accents.jsonl.zlib   lowercase on, strip_accents false (MiniLM + tokenizer_config.json change)
+  ids-added.jsonl.zlib     MiniLM plus the extra added tokens of added-tokens.json (normalized, lstrip/rstrip,
                       single_word), for the records that mention them: [corpus index, input_ids, zeros]
   added-tokens.json   those extra tokens, to append to MiniLM's tokenizer.json `added_tokens`
   batches.json        padded batches (right; and left padding + left truncation): input_ids, token_type_ids,
@@ -30,6 +30,7 @@ committed corpus.jsonl.
 from __future__ import annotations
 
 import copy
+import io
 import inspect
 import json
 import os
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+import zlib
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -420,13 +422,14 @@ def main() -> None:
             fast = BertTokenizerFast.from_pretrained(dirs[name]["json"])
             converted = BertTokenizerFast.from_pretrained(dirs[name]["vocab"])
             subset = [(i, r) for i, r in enumerate(records) if name != "added" or mentions_added(r)]
-            with (HERE / f"ids-{name}.jsonl").open("w", encoding="utf-8", newline="\n") as f:
+            with io.StringIO() as f:
                 for i, r in subset:
                     row = encode(fast, r)
                     if name != "added":  # vocab.txt knows no extra added tokens
                         assert row == encode(converted, r), (name, r)
                     # The added-tokens file covers a subset: each row starts with its corpus line number.
                     f.write(json.dumps(row if name != "added" else [i] + row, separators=(",", ":")) + "\n")
+                (HERE / f"ids-{name}.jsonl.zlib").write_bytes(zlib.compress(f.getvalue().encode("utf-8"), 9))
             print(f"  tokenizer corpus: {name}: {len(subset)} records", file=sys.stderr)
         uncased = BertTokenizerFast.from_pretrained(dirs["uncased"]["json"])
         json_only = BertTokenizerFast.from_pretrained(dirs["cased-json-only"]["json"])

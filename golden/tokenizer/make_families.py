@@ -18,7 +18,8 @@ attention_mask) and, for roberta, `prefix_space` (tokenizer_config.json add_pref
 RobertaTokenizerFast applies to its pre-tokenizer and post-processor). `normalizers` holds, for the other
 normalizers tokenizer.json files use, the xlmr tokenizer with its normalizer replaced by each of NORMALIZERS
 (`tokenizers.Tokenizer.encode(a, b)` on every chosen record that is not ASCII: rows as above), and likewise
-the older hub forms of OLDER_FORMS and a byte_fallback Unigram (`unigram-byte-fallback`). The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
+the older hub forms of OLDER_FORMS and a byte_fallback Unigram (`unigram-byte-fallback`). `specials` holds
+`[text, pair, packed]` for SPECIAL_TEXTS (the families' special tokens written in the text), alone and paired. The vocabularies are small (a few thousand tokens) and trained here, deterministically, on the
 corpus texts themselves (MPNet's on the Latin ones only, see mpnet(); WordPiece and BPE with `tokenizers`' trainers; the Unigram model with sentencepiece,
 which is what makes the precompiled_charsmap real XLM-R files carry). Records are every corpus record whose
 texts are at most LONG characters (pairs 2 × LONG), plus the records with a max_length that are at most
@@ -132,9 +133,30 @@ def packed_rows(tok, recs, indices, **extra) -> list:
     return rows
 
 
+# Texts holding the families' special tokens, as fill-mask and pair inputs write them.
+SPECIAL_TEXTS = [
+    "Paris is the <mask> of France.", "Paris is the<mask> of France.", "Paris is the <mask>of France.",
+    "<mask>", " <mask> ", "  <mask>  <mask>", "a<mask>b", "The <mask> <mask> sat.", "<s>hello</s>", "<s> hello </s>",
+    "hello</s></s>world", "<pad><pad>x", "<unk> is unknown", "x <unk>y", "[UNK] and [MASK] are not special here",
+    "<MASK> is not the mask", "< mask >", "<mask", "mask>", "Zürich <mask>!", "日本<mask>語", "\t<mask>\n",
+]
+
+
+def special_rows(tok) -> list:
+    rows = []
+    for text in SPECIAL_TEXTS:
+        for pair in (None, "And <mask> too."):
+            enc = tok(text, pair, truncation=True, return_offsets_mapping=True)
+            values = []
+            for token, delta in zip(enc["input_ids"], zip(*[iter(delta_code(enc["offset_mapping"]))] * 2)):
+                values += [token, *delta]
+            rows.append([text, pair, pack(values)])
+    return rows
+
+
 def variants(kind: str, tok, recs, prefix_space_tok=None) -> None:
     indices = chosen(recs)[:VARIANT_RECORDS]
-    entry = {"no_specials": packed_rows(tok, recs, indices, add_special_tokens=False)}
+    entry = {"no_specials": packed_rows(tok, recs, indices, add_special_tokens=False), "specials": special_rows(tok)}
     texts = [recs[i]["a"] for i in indices[100:108]]
     pairs = [recs[i].get("b", "pair text") for i in indices[100:108]]
     batch = tok(texts, pairs, padding=True, truncation=True)

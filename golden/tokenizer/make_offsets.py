@@ -3,13 +3,13 @@
 
 Writes, next to this file, offsets-NAME.jsonl.zlib (the text below, compressed with zlib at level 9) for the
 configurations of make_corpus.py (uncased, cased,
-lowercase-keep-accents, added): one line per record of ids-NAME.jsonl, in the same order, holding
+lowercase-keep-accents, added): one line per record of ids-NAME.jsonl.zlib, in the same order, holding
 `offset_mapping` of `tokenizer(a, b, truncation=True[, max_length=n], return_offsets_mapping=True)`
 delta-coded and packed to keep the files small: for the tokens in order, `start - previous end, end - start`
 (the previous end of the first token is 0), so [(0,0),(0,5),(6,11),(0,0)] is [0,0, 0,5, 1,5, -11,0]; then
 `pack` writes those integers as one JSON string (see there). The offsets
 are Unicode scalar (Python str) indices into the record's own text (the pair's into the pair); special tokens
-have (0,0). The `added` rows start with their corpus index, as in ids-added.jsonl. A `cased` or
+have (0,0). The `added` rows start with their corpus index, as in ids-added.jsonl.zlib. A `cased` or
 `lowercase-keep-accents` line is `null` where its offsets equal the `uncased` line's (most of them).
 
 Run with the golden venv after make_corpus.py (it reads the committed corpus.jsonl and leaves every other file
@@ -89,7 +89,8 @@ def main() -> None:
         dirs = make_corpus.make_dirs(Path(tmp))
         for name in ("uncased", "cased", "lowercase-keep-accents", "added"):
             fast = BertTokenizerFast.from_pretrained(dirs[name]["json"])
-            expected_ids = [json.loads(line) for line in (HERE / f"ids-{name}.jsonl").read_bytes().split(b"\n") if line]
+            ids_text = zlib.decompress((HERE / f"ids-{name}.jsonl.zlib").read_bytes())
+            expected_ids = [json.loads(line) for line in ids_text.split(b"\n") if line]
             lines = []
             if name == "uncased":
                 uncased = lines

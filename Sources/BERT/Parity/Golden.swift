@@ -46,7 +46,9 @@ public struct Golden: Sendable {
     }
     let ids = try integers("input_ids")
     let mask = try integers("attention_mask")
-    let types = try integers("token_type_ids")
+    // A family without token types (DistilBERT, MPNet) has goldens without them (docs/GOLDEN.md): zeros.
+    let types = file["token_type_ids"] == nil ? (shape: ids.shape, values: [Int](repeating: 0, count: ids.values.count))
+      : try integers("token_type_ids")
     guard mask.shape == ids.shape, types.shape == ids.shape else {
       throw BERTError(.golden, file: path, "input shapes differ: input_ids \(ids.shape), attention_mask \(mask.shape), token_type_ids \(types.shape)")
     }

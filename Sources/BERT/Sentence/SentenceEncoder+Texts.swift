@@ -9,14 +9,16 @@ extension SentenceEncoder {
     return try WordPieceTokenizer(directory: directory)
   }
 
-  /// One padded batch of `texts` as sentence-transformers tokenizes them: lowercased first when
+  /// One padded batch of `texts` as sentence-transformers tokenizes them: after the default prompt
+  /// (config_sentence_transformers.json's `default_prompt_name`) when there is one, lowercased first when
   /// sentence_bert_config.json says `do_lower_case`, truncated to ``maxSequenceLength(tokenizerMaximum:)``,
   /// padded to the longest (`padding=True, truncation="longest_first"`).
   /// - Throws: ``BERTError`` `.badInput` for an empty list.
   public func input(for texts: [String], tokenizer: WordPieceTokenizer) throws(BERTError) -> EncoderInput {
     guard !texts.isEmpty else { throw BERTError(.badInput, "no texts to embed") }
     let limit = maxSequenceLength(tokenizerMaximum: tokenizer.modelMaxLength)
-    let batch = tokenizer.encodeBatch(texts.map { pipeline.doLowerCase ? $0.lowercased() : $0 }, maxLength: limit)
+    let prompt = pipeline.defaultPrompt ?? ""
+    let batch = tokenizer.encodeBatch(texts.map { pipeline.doLowerCase ? (prompt + $0).lowercased() : prompt + $0 }, maxLength: limit)
     return try EncoderInput(batch: texts.count, sequence: batch.sequenceLength, inputIDs: batch.inputIds.flatMap { $0 },
                             attentionMask: batch.attentionMask.flatMap { $0 }, tokenTypeIDs: batch.tokenTypeIds.flatMap { $0 })
   }
@@ -30,12 +32,22 @@ extension SentenceEncoder {
     var start = 0
     while start < texts.count {
       let end = min(texts.count, start + max(1, batchSize))
-      let output = try encode(try input(for: Array(texts[start..<end]), tokenizer: tokenizer), pooling: pooling, normalize: normalize)
+      let output = try encode(try input(for: Array(texts[start..<end]), tokenizer: tokenizer), pooling: pooling, normalize: normalize,
+                              promptLength: promptLength(tokenizer: tokenizer))
       values += output.sentenceEmbedding
       width = output.width
       start = end
       progress?(end)
     }
     return (values, width)
+  }
+
+  /// The default prompt's length in tokens as sentence-transformers counts it (its tokenization with special tokens,
+  /// less a trailing special token); nil without a default prompt.
+  public func promptLength(tokenizer: WordPieceTokenizer) -> Int? {
+    guard let prompt = pipeline.defaultPrompt else { return nil }
+    let encoding = tokenizer.encode(pipeline.doLowerCase ? prompt.lowercased() : prompt,
+                                    maxLength: maxSequenceLength(tokenizerMaximum: tokenizer.modelMaxLength))
+    return encoding.ids.count - (encoding.specialTokensMask.last == 1 ? 1 : 0)
   }
 }

@@ -164,16 +164,27 @@ public final class SentenceEncoder: Sendable {
   ///   Normalize) and `normalize` then decides whether rows are L2-normalised. With `.auto`, `normalize` true adds
   ///   a Normalize the pipeline lacks, false drops the pipeline's.
   /// - Throws: ``BERTError`` `.badInput` for ids the model refuses, `.unsupported` for `.pooler` without a pooler.
+  /// - Parameter promptLength: tokens of a prompt the texts start with (``promptLength(tokenizer:)``); a pipeline
+  ///   Pooling with `include_prompt` false leaves them out, as sentence-transformers does.
   public func encode(_ input: EncoderInput, pooling: SentencePooling = .auto, normalize: Bool? = nil,
-                     keepHiddenStates: Bool = false) throws(BERTError) -> SentenceOutput {
+                     keepHiddenStates: Bool = false, promptLength: Int? = nil) throws(BERTError) -> SentenceOutput {
     let output = try model.forward(input, keepHiddenStates: keepHiddenStates)
     var tokens = output.lastHiddenState
     var tokenWidth = output.hiddenSize
     var sentence: [Float] = []
     var width = 0
     let (b, s) = (input.batch, input.sequence)
-    func pooled(_ modes: [PoolingMode]) {
-      sentence = Pooling.pool(TokenEmbeddings(batch: b, sequence: s, width: tokenWidth, values: tokens, mask: input.attentionMask), modes: modes)
+    func pooled(_ modes: [PoolingMode], excludingPrompt: Bool = false) {
+      var mask = input.attentionMask
+      if excludingPrompt, let promptLength, promptLength > 0 {
+        // sentence-transformers 5.7 `_exclude_prompt_from_mask`: the first promptLength real positions (and any
+        // left padding before them) leave the pooling.
+        for row in 0..<b {
+          let first = (0..<s).first { mask[row * s + $0] == 1 } ?? 0
+          for t in 0..<min(s, first + promptLength) { mask[row * s + t] = 0 }
+        }
+      }
+      sentence = Pooling.pool(TokenEmbeddings(batch: b, sequence: s, width: tokenWidth, values: tokens, mask: mask), modes: modes)
       width = modes.count * tokenWidth
     }
     switch pooling {
@@ -181,7 +192,7 @@ public final class SentenceEncoder: Sendable {
       var normalized = false
       for stage in stages {
         switch stage {
-        case .pooling(let config): pooled(config.modes)
+        case .pooling(let config): pooled(config.modes, excludingPrompt: !config.includePrompt)
         case .dense(let layer):
           if layer.config.inputName == "token_embeddings" {
             let result = try layer.apply(tokens, rows: b * s)

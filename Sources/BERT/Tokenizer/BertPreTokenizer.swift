@@ -133,15 +133,37 @@ struct BertPreTokenizer: NormalizedCharacterSink {
 struct TokenPieces: Sendable, Equatable {
   var ids: [Int32] = []
   var spans: [TokenSpan] = []
+  /// The text of the pieces whose text is not their vocabulary entry's, by index: an added token with the
+  /// whitespace `lstrip`/`rstrip` swallowed (tokenizers keeps the matched slice as the token's text, and
+  /// byte-level offset trimming looks at it).
+  var texts: [Int: String] = [:]
 
   static func += (lhs: inout TokenPieces, rhs: TokenPieces) {
+    let shift = lhs.ids.count
     lhs.ids += rhs.ids
     lhs.spans += rhs.spans
+    for (k, text) in rhs.texts { lhs.texts[k + shift] = text }
   }
 
-  mutating func append(_ id: Int32, _ span: TokenSpan) {
+  mutating func append(_ id: Int32, _ span: TokenSpan, text: String? = nil) {
+    if let text { texts[ids.count] = text }
     ids.append(id)
     spans.append(span)
+  }
+
+  /// Keeps the first (`right`) or last `n` pieces.
+  mutating func keep(_ n: Int, fromStart: Bool) {
+    guard ids.count > n else { return }
+    if fromStart {
+      ids.removeSubrange(n...)
+      spans.removeSubrange(n...)
+      texts = texts.filter { $0.key < n }
+    } else {
+      let drop = ids.count - n
+      ids.removeSubrange(..<drop)
+      spans.removeSubrange(..<drop)
+      texts = Dictionary(uniqueKeysWithValues: texts.compactMap { $0.key >= drop ? ($0.key - drop, $0.value) : nil })
+    }
   }
 }
 

@@ -59,7 +59,10 @@ struct PostProcessor: Sendable, Equatable {
     offsets.reserveCapacity(ids.count)
     special.reserveCapacity(ids.count)
     sequence.reserveCapacity(ids.count)
+    var tokens: [String] = []
+    tokens.reserveCapacity(ids.count)
     func add(_ pieces: TokenPieces, _ index: Int) {
+      for (k, id) in pieces.ids.enumerated() { tokens.append(pieces.texts[k] ?? token(id)) }
       offsets += pieces.spans
       special += repeatElement(0, count: pieces.ids.count)
       sequence += repeatElement(Optional(index), count: pieces.ids.count)
@@ -68,6 +71,7 @@ struct PostProcessor: Sendable, Equatable {
       for piece in b == nil ? single : pair {
         switch piece {
         case .special(let specialIDs, _):
+          for id in specialIDs { tokens.append(token(id)) }
           offsets += repeatElement(.none, count: specialIDs.count)
           special += repeatElement(1, count: specialIDs.count)
           sequence += repeatElement(nil, count: specialIDs.count)
@@ -81,7 +85,7 @@ struct PostProcessor: Sendable, Equatable {
     }
     return WordPieceTokenizer.Encoding(
       ids: ids, typeIds: types, attentionMask: [Int](repeating: 1, count: ids.count), offsets: offsets,
-      tokens: ids.map { token(Int32(truncatingIfNeeded: $0)) }, specialTokensMask: special, sequenceIds: sequence)
+      tokens: tokens, specialTokensMask: special, sequenceIds: sequence)
   }
 
   /// The final ids and token types.
@@ -127,15 +131,7 @@ enum Truncation {
     var ids = a.ids, pairIDs = b?.ids
     apply(&ids, &pairIDs, maxLength: maxLength, added: added, side: side)
     func cut(_ pieces: inout TokenPieces, to n: Int) {
-      guard pieces.ids.count > n else { return }
-      switch side {
-      case .right:
-        pieces.ids.removeSubrange(n...)
-        pieces.spans.removeSubrange(n...)
-      case .left:
-        pieces.ids.removeSubrange(..<(pieces.ids.count - n))
-        pieces.spans.removeSubrange(..<(pieces.spans.count - n))
-      }
+      pieces.keep(n, fromStart: side == .right)
     }
     cut(&a, to: ids.count)
     if b != nil { cut(&b!, to: pairIDs!.count) }

@@ -237,7 +237,8 @@ public struct Tokenizer: Sendable {
           switch piece {
           case .token(let id, let range):
             let start = scalarIndex(range.lowerBound)
-            pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)))
+            pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)),
+                          text: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
           case .text(let range):
             let base = Int32(truncatingIfNeeded: scalarIndex(range.lowerBound))
             let segment = UnsafeBufferPointer(rebasing: bytes[range])
@@ -264,7 +265,8 @@ public struct Tokenizer: Sendable {
       for piece in normalizedTokens.split(text, tables: tables) {
         switch piece {
         case .token(let id, let range):
-          pieces.append(id, TokenSpan(start: Int(origins[range.lowerBound]), end: Int(origins[range.upperBound - 1]) + 1))
+          pieces.append(id, TokenSpan(start: Int(origins[range.lowerBound]), end: Int(origins[range.upperBound - 1]) + 1),
+                        text: String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self))
         case .text(let range):
           forEachCharacter(in: UnsafeBufferPointer(rebasing: text[range]), origins: origins[range], tables: tables, into: &words)
           pieces += words.take()

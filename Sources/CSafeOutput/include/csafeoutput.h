@@ -10,8 +10,9 @@
 /// when the filesystem or kernel cannot do it).
 int csafeoutput_rename_noreplace(const char *from, const char *to);
 
-/// Records `path` (copied) as a temporary to remove when a termination signal arrives: unlinked, or for a
-/// directory (`is_directory` 1) emptied one level deep and removed. Returns a slot for
+/// Records `path` (copied) as a temporary to remove when a termination signal arrives: unlinked (`is_directory`
+/// 0), a staging directory emptied one level deep and removed (1), or a directory removed only if empty (2).
+/// Slots are handled from the last to the first. Returns a slot for
 /// csafeoutput_unregister, or -1 when every slot is taken (the temporary is then simply not cleaned up).
 int csafeoutput_register(const char *path, int is_directory);
 

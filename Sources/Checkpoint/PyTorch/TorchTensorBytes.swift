@@ -11,7 +11,8 @@ enum StorageSource: Sendable {
   func withPrefix<R>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     switch self {
     case .mapped(let file, let range):
-      return try file.withUnsafeBytes(in: range.lowerBound..<(range.lowerBound + count), body)
+      // Read with pread, not through the mapping: a file truncated meanwhile is an error, not SIGBUS.
+      return try file.withCopiedBytes(in: range.lowerBound..<(range.lowerBound + count), body)
     case .deflated(let path, let entry):
       let archive = try ZipArchive(path: path)
       guard try archive.entry(at: entry.index).name == entry.name else {

@@ -6,7 +6,7 @@ extension SentencePipelineConfig {
   public static let metadataKey = "sentence_transformers"
 
   /// The pipeline as the canonical file's `__metadata__["sentence_transformers"]` records it, canonical JSON:
-  /// `{"do_lower_case":…,"max_seq_length":…|null,"modules":[{"type":"Transformer"},{"type":"Pooling",
+  /// `{"default_prompt":…|null,"do_lower_case":…,"max_seq_length":…|null,"modules":[{"type":"Transformer"},{"type":"Pooling",
   /// "embedding_dimension":…,"pooling_mode":[…],"include_prompt":…},{"type":"Normalize"}],"similarity_fn_name":…}`.
   /// Nil when the pipeline has a Dense module, whose weights a single file cannot carry.
   public var metadataJSON: JSONValue? {
@@ -27,6 +27,7 @@ extension SentencePipelineConfig {
       }
     }
     return .object([
+      ("default_prompt", defaultPrompt.map { .string($0) } ?? .null),
       ("do_lower_case", .bool(doLowerCase)),
       ("max_seq_length", maxSeqLength.map { .number(String($0)) } ?? .null),
       ("modules", .array(entries)),
@@ -79,5 +80,10 @@ extension SentencePipelineConfig {
     case let other?: throw ModelError(.config, file: label, "similarity_fn_name \(other.canonicalText) is not cosine, dot, euclidean or manhattan")
     }
     self.init(modules: modules, maxSeqLength: maxSeqLength, doLowerCase: doLowerCase, similarityFunction: similarity)
+    switch json["default_prompt"] {
+    case nil, .null?: defaultPrompt = nil
+    case .string(let prompt)?: defaultPrompt = prompt.isEmpty ? nil : prompt
+    case let other?: throw ModelError(.config, file: label, "default_prompt is \(other.canonicalText), not a string")
+    }
   }
 }

@@ -183,6 +183,9 @@ public struct SentencePipelineConfig: Sendable, Equatable {
   public var doLowerCase: Bool
   /// `config_sentence_transformers.json`'s `similarity_fn_name` (nil: cosine).
   public var similarityFunction: String?
+  /// The prompt `encode()` prepends to every text: `prompts[default_prompt_name]` of
+  /// config_sentence_transformers.json (nil when `default_prompt_name` is null or absent).
+  public var defaultPrompt: String? = nil
 
   public init(modules: [SentenceModule], maxSeqLength: Int? = nil, doLowerCase: Bool = false, similarityFunction: String? = nil) {
     self.modules = modules
@@ -289,6 +292,16 @@ public struct SentencePipelineConfig: Sendable, Equatable {
       case nil, .null?: break
       case .string(let name)? where ["cosine", "dot", "euclidean", "manhattan"].contains(name): similarityFunction = name
       case let other?: throw ModelError(.config, file: stConfig, "similarity_fn_name \(other.canonicalText) is not cosine, dot, euclidean or manhattan")
+      }
+      switch json["default_prompt_name"] {
+      case nil, .null?: break
+      case .string(let name)?:
+        // sentence-transformers refuses a default prompt name that names no prompt.
+        guard let prompt = json["prompts"]?[name]?.stringValue else {
+          throw ModelError(.config, file: stConfig, "default_prompt_name '\(name)' is not one of the prompts")
+        }
+        defaultPrompt = prompt.isEmpty ? nil : prompt
+      case let other?: throw ModelError(.config, file: stConfig, "default_prompt_name is \(other.canonicalText), not a string")
       }
     }
   }

@@ -25,7 +25,8 @@ struct GeneralPipeline: Sendable {
         switch piece {
         case .token(let id, let range):
           let start = scalarIndex(range.lowerBound)
-          pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)))
+          pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)),
+                        text: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
         case .text(let range):
           let base = scalarIndex(range.lowerBound)
           var decoded: [UInt32] = []
@@ -55,7 +56,7 @@ struct GeneralPipeline: Sendable {
         switch piece {
         case .token(let id, let range):
           let chars = characterOfByte[range.lowerBound]..<(characterOfByte[range.upperBound - 1] + 1)
-          out.append(id, s.originalSpan(chars))
+          out.append(id, s.originalSpan(chars), text: String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self))
         case .text(let range):
           guard !range.isEmpty else { continue }
           let chars = characterOfByte[range.lowerBound]..<(characterOfByte[range.upperBound - 1] + 1)
@@ -84,7 +85,7 @@ func trimOffsets(_ pieces: inout TokenPieces, addPrefixSpace: Bool, token: (Int3
   let space = ByteLevel.byteCharacter[0x20]
   func isSpace(_ c: UInt32) -> Bool { c == space || isRustWhitespace(c) }
   for i in pieces.ids.indices {
-    let chars = token(pieces.ids[i]).unicodeScalars.map(\.value)
+    let chars = (pieces.texts[i] ?? token(pieces.ids[i])).unicodeScalars.map(\.value)
     var leading = chars.prefix(while: isSpace).count
     let trailing = chars.reversed().prefix(while: isSpace).count
     var span = pieces.spans[i]
