@@ -811,6 +811,8 @@ def main() -> None:
         manifest["goldens"][gpath.relative_to(ROOT).as_posix()] = golden_entry(gpath)
 
     minilm(manifest, gen)
+    import heads  # head classes, f16/bf16 goldens of seqcls, relative positions (golden/heads.py)
+    heads.generate(manifest, gen)
     import sentence  # sentence-transformers goldens (golden/sentence.py)
     sentence.generate(manifest, gen)
     __import__("families").generate(manifest, gen)  # RoBERTa, XLM-R, DistilBERT, ELECTRA, MPNet (golden/families.py)

@@ -11,6 +11,8 @@ struct Attention: Sendable {
   let heads: Int
   /// MPNet's relative position bias, added to every head's scaled scores; nil for the others.
   var relativeBias: RelativePositionBias? = nil
+  /// Relative position embeddings (nil for absolute positions, which the embeddings add).
+  var relative: RelativePositions? = nil
 
   /// Reads [tokens, hidden] from `input`, leaves the block's output in `workspace.attention`.
   ///
@@ -39,29 +41,36 @@ struct Attention: Sendable {
     let tasks = segments.count * heads
     let (scratch, maskBias, queue, stride) = (ws.scores.pointer, ws.maskBias.pointer, ws.tasks, ws.sequence * ws.sequence)
     let (packedScratch, packedStride) = (ws.packedHead.pointer, ws.packedHeadStride)
+    let relative = self.relative
     let relativeBias = self.relativeBias
     queue.reset(count: tasks)
-    Parallel.perform(min(ws.threads, tasks)) { worker in
-      let scores = scratch + worker * stride
-      let packed = packedScratch + worker * packedStride
-      while let task = queue.take() {
-        let (b, head) = task.quotientAndRemainder(dividingBy: heads)
-        let segment = segments[b]
-        let seq = segment.length
-        let offset = segment.start * h + head * d
-        let mask = maskBias + segment.start
-        // scores = (Q_bh · K_bhᵀ) · scaling, [seq, seq], as torch multiplies the product; the head's columns are
-        // read with row stride `hidden`.
-        scores.update(repeating: 0, count: seq * seq)
-        PackedWeight.multiplyAdd(m: seq, n: seq, k: d, a: q + offset, lda: h, b: k + offset, ldb: h, transposed: false,
-                                 packed: packed, c: scores, ldc: seq)
-        VectorMath.scale(scores, count: seq * seq, by: scaling)
-        relativeBias?.add(head: head, to: scores, length: seq)
-        for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
-        // context_bh = P · V_bh, written into the head's columns of the context.
-        for i in 0..<seq { (ctx + offset + i * h).update(repeating: 0, count: d) }
-        PackedWeight.multiplyAdd(m: seq, n: d, k: seq, a: scores, lda: seq, b: v + offset, ldb: h, transposed: true,
-                                 packed: packed, c: ctx + offset, ldc: h)
+    try withDistanceTable { table in
+      Parallel.perform(min(ws.threads, tasks)) { worker in
+        let scores = scratch + worker * stride
+        let packed = packedScratch + worker * packedStride
+        while let task = queue.take() {
+          let (b, head) = task.quotientAndRemainder(dividingBy: heads)
+          let segment = segments[b]
+          let seq = segment.length
+          let offset = segment.start * h + head * d
+          let mask = maskBias + segment.start
+          // scores = (Q_bh · K_bhᵀ) · scaling, [seq, seq], as torch multiplies the product; the head's columns are
+          // read with row stride `hidden`.
+          scores.update(repeating: 0, count: seq * seq)
+          PackedWeight.multiplyAdd(m: seq, n: seq, k: d, a: q + offset, lda: h, b: k + offset, ldb: h, transposed: false,
+                                   packed: packed, c: scores, ldc: seq)
+          if let relative, let table {
+            // transformers adds the relative terms to the raw product, then scales.
+            relative.add(to: scores, seq: seq, q: q + offset, k: k + offset, stride: h, d: d, table: table)
+          }
+          VectorMath.scale(scores, count: seq * seq, by: scaling)
+          relativeBias?.add(head: head, to: scores, length: seq)
+          for i in 0..<seq { Attention.softmaxRow(scores + i * seq, count: seq, mask: mask) }
+          // context_bh = P · V_bh, written into the head's columns of the context.
+          for i in 0..<seq { (ctx + offset + i * h).update(repeating: 0, count: d) }
+          PackedWeight.multiplyAdd(m: seq, n: d, k: seq, a: scores, lda: seq, b: v + offset, ldb: h, transposed: true,
+                                   packed: packed, c: ctx + offset, ldc: h)
+        }
       }
     }
 
@@ -70,6 +79,12 @@ struct Attention: Sendable {
       for r in rows { VectorMath.add(input + r * h + columns.lowerBound, to: out + r * h + columns.lowerBound, count: columns.count) }
     }
     try norm.apply(out, rows: tokens)
+  }
+
+  /// Calls `body` with the relative distance embeddings' values, or nil for absolute positions.
+  private func withDistanceTable(_ body: (UnsafePointer<Float>?) throws(BERTError) -> Void) throws(BERTError) {
+    guard let relative else { return try body(nil) }
+    try relative.distance.withFloats { table throws(BERTError) in try body(table) }
   }
 
   /// row ← softmax(row + mask), as torch computes it: subtract the maximum, exponentiate, multiply by the

@@ -11,7 +11,7 @@ public final class BertModel: Sendable {
   public let config: ModelConfig
   public let activation: Activation
   /// The task head, if the checkpoint has one.
-  public var headKind: HeadKind? { head?.kind }
+  public var headKind: HeadKind? { head?.kind ?? familyHead?.headKind }
   /// True when the checkpoint has the pooler's dense layer.
   public var hasPooler: Bool { pooler != nil }
 
@@ -26,8 +26,8 @@ public final class BertModel: Sendable {
 
   /// Builds the model from a checkpoint mapped onto its family's table. Tensors whose bytes are a stable mapping
   /// (``SourceTensor/isMapped``) and aligned f32 are read in place; the others are converted to f32 once.
-  /// - Throws: ``BERTError`` `.unsupported` for configurations the encoder does not run (relative positions, an
-  ///   unknown `hidden_act`, a classifier without a pooler), `.weights` for unreadable tensors.
+  /// - Throws: ``BERTError`` `.unsupported` for configurations the encoder does not run (an unknown
+  ///   `position_embedding_type` or `hidden_act`, a classifier without a pooler), `.weights` for unreadable tensors.
   public init(plan: ModelPlan) throws(BERTError) {
     let c = plan.config
     try BertModel.checkSupported(c)
@@ -42,7 +42,8 @@ public final class BertModel: Sendable {
       position: try weights.embedding(.positionEmbeddings, rows: c.maxPositionEmbeddings, width: e),
       tokenType: c.typeVocabSize == 0 ? nil : try weights.embedding(.tokenTypeEmbeddings, rows: c.typeVocabSize, width: e),
       norm: try weights.layerNorm(.embeddingNorm, width: e, eps: eps),
-      positionPaddingIndex: c.positionPaddingIndex)
+      positionPaddingIndex: c.positionPaddingIndex,
+      absolutePositions: c.positionEmbeddingType == "absolute")
     embeddingProjection = e == h ? nil : try weights.linear(.embeddingProjection, out: h, in: e)
     let relativeBias = try RelativePositionBias(plan: plan, weights: weights)
     var layers: [EncoderLayer] = []
@@ -53,7 +54,8 @@ public final class BertModel: Sendable {
         value: try weights.linear(.value, layer: l, out: h, in: h),
         output: try weights.linear(.attentionOutput, layer: l, out: h, in: h),
         norm: try weights.layerNorm(.attentionNorm, layer: l, width: h, eps: eps),
-        heads: c.numAttentionHeads, relativeBias: relativeBias)
+        heads: c.numAttentionHeads, relativeBias: relativeBias,
+        relative: try RelativePositions(weights, layer: l, config: c))
       let feedForward = FeedForward(
         intermediate: try weights.linear(.intermediate, layer: l, out: i, in: h),
         output: try weights.linear(.output, layer: l, out: h, in: i),
@@ -65,32 +67,15 @@ public final class BertModel: Sendable {
     pooler = weights.contains(.pooler) ? try weights.linear(.pooler, out: h, in: h) : nil
 
     familyHead = try FamilyHead.make(plan: plan, weights: weights, hiddenActivation: activation)
-    switch familyHead == nil ? plan.headKind : nil {
-    case .questionAnswering:
-      guard c.numLabels == 2 else {
-        throw BERTError(.unsupported, file: c.path, "question answering needs num_labels 2 (start, end), the config has \(c.numLabels)")
-      }
-      head = Head(kind: .questionAnswering, linear: try weights.linear(.questionAnswering, out: 2, in: h))
-    case .tokenClassification:
-      head = Head(kind: .tokenClassification, linear: try weights.linear(.classifier, out: c.numLabels, in: h))
-    case .sequenceClassification, .multipleChoice:
-      guard pooler != nil else {
-        throw BERTError(.unsupported, file: c.path, "the classifier of a sequence-classification model needs the pooler, which the weights lack")
-      }
-      let kind = plan.headKind!
-      head = Head(kind: kind, linear: try weights.linear(.classifier, out: kind == .multipleChoice ? 1 : c.numLabels, in: h))
-    case .maskedLM, .nextSentencePrediction, .preTraining, nil:
-      // Not computed yet: the encoder's outputs (hidden states, pooler) are.
-      head = nil
-    }
+    head = familyHead == nil ? try Head.load(plan.headKind, weights: weights, config: c, activation: activation, hasPooler: pooler != nil) : nil
   }
 
   /// Rejects configurations the encoder does not run, before any tensor is mapped.
   /// - Throws: ``BERTError`` `.unsupported`.
   public static func checkSupported(_ config: ModelConfig) throws(BERTError) {
-    guard config.positionEmbeddingType == "absolute" else {
-      throw BERTError(.unsupported, file: config.path,
-                      "position_embedding_type '\(config.positionEmbeddingType)' is not supported (only 'absolute')")
+    guard RelativePositions.supportedTypes.contains(config.positionEmbeddingType) else {
+      throw BERTError(.unsupported, file: config.path, "position_embedding_type '\(config.positionEmbeddingType)' is not supported "
+                      + "(supported: \(RelativePositions.supportedTypes.joined(separator: ", ")))")
     }
     _ = try Activation(configName: config.hiddenAct, file: config.path)
   }
@@ -210,7 +195,7 @@ public final class BertModel: Sendable {
       output.poolerOutput = ws.pooled.values
       pooled = UnsafePointer(out)
     }
-    try head?.apply(last: current.pointer, pooled: pooled, ws, into: &output)
+    try head?.apply(last: current.pointer, pooled: pooled, choices: input.choices, ws, into: &output)
     try familyHead?.apply(last: current.pointer, ws, into: &output)
     return output
   }
@@ -242,7 +227,7 @@ public final class BertModel: Sendable {
     let c = config
     return "\(c.architectures.first ?? c.family.name): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
       + "intermediate \(c.intermediateSize), \(c.hiddenAct), \(pooler == nil ? "no pooler" : "pooler")"
-      + (head.map { ", \($0.kind.rawValue) head (\($0.linear.outFeatures) outputs)" } ?? "")
+      + (head.map { ", \($0.kind.rawValue) head (\($0.outputCount) outputs)" } ?? "")
       + (familyHead.map { ", \($0.headKind.rawValue) head (\($0.outputs) outputs)" } ?? "")
   }
 }

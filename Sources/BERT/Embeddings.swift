@@ -1,6 +1,7 @@
-/// `BertEmbeddings` with absolute positions: LayerNorm(word[id] + token_type[tt] + position[s]). A family without
-/// token types (DistilBERT, MPNet) has no `tokenType` table; RoBERTa-style positions (``positionIDs(_:)``) count
-/// from `padding_idx + 1`.
+/// `BertEmbeddings`: LayerNorm(word[id] + token_type[tt] + position[s]). A family without token types (DistilBERT,
+/// MPNet) has no `tokenType` table; RoBERTa-style positions (``positionIDs(_:)``) count from `padding_idx + 1`; the
+/// position term is left out when the positions are relative (`position_embedding_type` `relative_key`,
+/// `relative_key_query`: the attention adds them).
 struct Embeddings: Sendable {
   let word: WeightTensor
   let position: WeightTensor
@@ -8,6 +9,8 @@ struct Embeddings: Sendable {
   let norm: LayerNorm
   /// `padding_idx` of RoBERTa-style positions (``ModelConfig/positionPaddingIndex``); nil: positions 0…L−1.
   var positionPaddingIndex: Int? = nil
+  /// False for relative positions: `position` is then unused, as in transformers.
+  var absolutePositions = true
 
   var hiddenSize: Int { word.shape[1] }
 
@@ -18,6 +21,7 @@ struct Embeddings: Sendable {
     let h = hiddenSize
     let eps = Float(norm.eps)
     let positionIDs = positionIDs(input)
+    let absolute = absolutePositions
     try word.withFloats { words throws(BERTError) in
       try Embeddings.withOptionalFloats(tokenType) { types throws(BERTError) in
         try position.withFloats { positions throws(BERTError) in
@@ -40,6 +44,14 @@ struct Embeddings: Sendable {
                       let tt = types + tokenTypes[t] * h
                       // transformers adds word + token type first, then the positions.
                       var i = 0
+                      while !absolute && i + FloatVector.scalarCount <= h {
+                        row.store(w.vector(at: i) + tt.vector(at: i), at: i)
+                        i += FloatVector.scalarCount
+                      }
+                      while !absolute && i < h {
+                        row[i] = w[i] + tt[i]
+                        i += 1
+                      }
                       while i + FloatVector.scalarCount <= h {
                         row.store((w.vector(at: i) + tt.vector(at: i)) + p.vector(at: i), at: i)
                         i += FloatVector.scalarCount

@@ -7,6 +7,9 @@ public struct EncoderInput: Sendable {
   public let attentionMask: [Int]
   /// Segment ids (0 for sentence A, 1 for sentence B).
   public let tokenTypeIDs: [Int]
+  /// Rows per example: a multiple-choice input [B, C, S] is run as `batch` = B·C rows of C consecutive choices,
+  /// as transformers' `…ForMultipleChoice` flattens it (docs/GOLDEN.md); 1 otherwise.
+  public var choices = 1
 
   /// Checks the shapes agree and the mask is 0/1. Ranges that depend on the model (vocabulary, positions, token
   /// types) are checked by ``BertModel/forward(_:workspace:keepHiddenStates:)``.
@@ -71,6 +74,8 @@ public struct EncoderOutput: Sendable {
   /// Question answering: [batch, sequence] each.
   public var startLogits: [Float]?
   public var endLogits: [Float]?
+  /// Head outputs with names of their own (`prediction_logits`, `seq_relationship_logits`), in report order.
+  public var headOutputs: [OutputTensor] = []
 
   /// Every output by its transformers name, in report order: hidden_states.K, last_hidden_state, pooler_output,
   /// logits, start_logits, end_logits.
@@ -82,7 +87,7 @@ public struct EncoderOutput: Sendable {
     if let logits { list.append(logits) }
     if let startLogits { list.append(OutputTensor(name: "start_logits", shape: [b, s], values: startLogits, perToken: true)) }
     if let endLogits { list.append(OutputTensor(name: "end_logits", shape: [b, s], values: endLogits, perToken: true)) }
-    return list
+    return list + headOutputs
   }
 
   /// The output named `name` (`logits`, `hidden_states.2`, …), if the model produced it.

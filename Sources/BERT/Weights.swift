@@ -98,7 +98,7 @@ struct WeightSet {
   func contains(_ role: Role, layer: Int? = nil) -> Bool { plan.has(role, layer: layer) }
 
   /// The module with `role` (in `layer`), which must be of `kind`: its tensors in the table's order.
-  private func tensors(_ role: Role, layer: Int?, _ kind: ModuleSpec.Kind) throws(BERTError) -> [WeightTensor] {
+  func tensors(_ role: Role, layer: Int?, _ kind: ModuleSpec.Kind) throws(BERTError) -> [WeightTensor] {
     let where_ = layer.map { " in layer \($0)" } ?? ""
     guard let (spec, tensors) = plan.module(role, layer: layer) else {
       throw BERTError(.unsupported, file: path, "the weights lack the \(role) module\(where_)")

@@ -48,15 +48,16 @@ extension ParsableCommand {
   /// writer reports as one line naming the output and cleans up after, instead of the signal killing the
   /// process and leaving its temporary file behind. SIGINT, SIGTERM and SIGHUP remove the temporaries being
   /// written before ending the process (``TemporaryFiles``).
-  public static func mainExitingWithContractCodes() {
+  /// - Parameter arguments: the arguments after the program name; nil for the process's own.
+  public static func mainExitingWithContractCodes(arguments: [String]? = nil) {
     signal(SIGXFSZ, SIG_IGN)
     TemporaryFiles.installSignalHandlers()
-    if asksForRootHelp(Array(CommandLine.arguments.dropFirst())) {
+    if asksForRootHelp(arguments ?? Array(CommandLine.arguments.dropFirst())) {
       print(helpIncludingDefaultSubcommand())
       Foundation.exit(0)
     }
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
     } catch let code as ExitCode {
       Foundation.exit(code.rawValue)

@@ -15,5 +15,8 @@ struct BertVerify: ParsableCommand {
     subcommands: [Verify.self, MakeGolden.self, Tokenize.self, Bench.self, Embed.self, Explain.self, Similarity.self],
     defaultSubcommand: Verify.self)
 
-  static func main() { mainExitingWithContractCodes() }
+  static func main() {
+    let others = Set(configuration.subcommands.filter { $0 != Verify.self }.map { $0._commandName })
+    mainExitingWithContractCodes(arguments: BareJSONOption.expand(Array(CommandLine.arguments.dropFirst()), otherCommands: others))
+  }
 }

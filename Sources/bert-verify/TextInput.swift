@@ -22,7 +22,8 @@ enum TextInput {
     }
   }
 
-  /// A golden's `texts` metadata: a JSON array of strings, or of [a, b] pairs.
+  /// A golden's `texts` metadata: a JSON array of strings, of [a, b] pairs, or — multiple choice — of arrays of
+  /// [prompt, choice] pairs, one row per choice (docs/GOLDEN.md).
   static func rows(fromTexts json: String, golden: String) throws(BERTError) -> [(text: String, pair: String?)] {
     func bad(_ detail: String) -> BERTError { BERTError(.badInput, file: golden, "__metadata__ texts: \(detail)") }
     guard let items = (try? JSONValue.parse(json))?.arrayValue else { throw bad("not a JSON array") }
@@ -32,8 +33,14 @@ enum TextInput {
         rows.append((text, nil))
       } else if let pair = item.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue {
         rows.append((a, b))
+      } else if let choices = item.arrayValue, !choices.isEmpty,
+                case let pairs = choices.compactMap({ $0.arrayValue }).filter({ $0.count == 2 }).compactMap({ p in
+                  p[0].stringValue.flatMap { a in p[1].stringValue.map { (a, $0) } }
+                }),
+                pairs.count == choices.count {
+        rows += pairs.map { (text: $0.0, pair: Optional($0.1)) }
       } else {
-        throw bad("each element must be a string or a pair of strings")
+        throw bad("each element must be a string, a pair of strings or a list of pairs")
       }
     }
     return rows

@@ -28,22 +28,36 @@ extension BertVerify {
     @Option(help: "Relative tolerance (default: the golden's rtol, else 1e-3).")
     var rtol: Double?
 
-    @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON (docs/REPORT.md) to this file; '-' writes it to stdout and the table to stderr.", valueName: "report"))
+    @Option(name: .customLong("json"), help: ArgumentHelp(
+      "With --golden: also write the report as JSON (docs/REPORT.md) to this file; '-' writes it to stdout and the table to stderr. With --text/--question: what transformers' pipeline returns, as JSON, to this file (alone or '-': stdout; docs/TASKS.md).",
+      valueName: "report"))
     var jsonReport: String?
 
     @Option(help: ArgumentHelp("Also write the report as JUnit XML to this file (one testcase per output and one for the re-tokenization check).", valueName: "file"))
     var junit: String?
 
-    @Option(help: "Instead of a golden: tokenize this text with the model's tokenizer, run it, print logits and labels.")
+    @Option(help: "Instead of a golden: tokenize this text with the model's tokenizer, run it and answer with the model's task (docs/TASKS.md).")
     var text: String?
 
-    @Option(help: "The second text of a sentence pair (with --text).")
+    @Option(help: "The second text of a sentence pair (with --text): next sentence prediction, pair classification.")
     var textPair: String?
 
+    @Option(help: "Question answering: the question (with --context).")
+    var question: String?
+
+    @Option(help: "Question answering: the context the answer is cut from.")
+    var context: String?
+
+    @Option(name: .customLong("choice"), help: "Multiple choice: one choice (repeat for each; with --text as the prompt).")
+    var choices: [String] = []
+
     func validate() throws {
-      guard (golden == nil) != (text == nil) else { throw ValidationError("Give exactly one of --golden <golden> and --text <text>") }
+      let textual = text != nil || question != nil
+      guard (golden == nil) == textual else { throw ValidationError("Give exactly one of --golden <golden> and --text <text> (or --question <question>)") }
       if textPair != nil && text == nil { throw ValidationError("--text-pair needs --text") }
-      if text != nil && (jsonReport != nil || junit != nil) { throw ValidationError("--json and --junit need --golden") }
+      if (question == nil) != (context == nil) { throw ValidationError("--question and --context go together") }
+      if !choices.isEmpty && text == nil { throw ValidationError("--choice needs --text (the prompt)") }
+      if textual && junit != nil { throw ValidationError("--junit needs --golden") }
       if junit == "-" { throw ValidationError("--junit needs a file path") }
       for (name, value) in [("atol", atol), ("rtol", rtol)] {
         if let value, !(value.isFinite && value >= 0) { throw ValidationError("--\(name) must be a non-negative number") }
@@ -52,7 +66,10 @@ extension BertVerify {
 
     mutating func run() throws {
       try model.resolveModelID()
-      if let text { return try TextRun(model: model, text: text, pair: textPair).run() }
+      if text != nil || question != nil {
+        return try TextRun(model: model, text: text, pair: textPair, question: question, context: context, choices: choices,
+                           json: jsonReport).run()
+      }
       guard let goldenPath = golden else { throw ValidationError("Missing expected argument '--golden <golden>'") }
       // With `--json -` stdout carries the JSON report alone; everything else goes to stderr.
       let say: (String) -> Void = jsonReport == "-" ? { printError($0) } : { print($0) }

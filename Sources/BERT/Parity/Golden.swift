@@ -35,8 +35,9 @@ public struct Golden: Sendable {
 
     func integers(_ name: String) throws(BERTError) -> (shape: [Int], values: [Int]) {
       guard let view = file[name] else { throw BERTError(.golden, file: path, "missing the required input '\(name)'") }
-      guard view.dtype == .i64, view.shape.count == 2 else {
-        throw BERTError(.golden, file: path, "tensor '\(name)' is \(view.dtype.rawValue) \(view.shape), expected I64 [batch, sequence]")
+      guard view.dtype == .i64, view.shape.count == 2 || view.shape.count == 3 else {
+        throw BERTError(.golden, file: path,
+                        "tensor '\(name)' is \(view.dtype.rawValue) \(view.shape), expected I64 [batch, sequence] or [batch, choices, sequence]")
       }
       let values = view.withUnsafeBytes { bytes in
         (0..<view.elementCount).map { Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
@@ -51,9 +52,16 @@ public struct Golden: Sendable {
     guard mask.shape == ids.shape, types.shape == ids.shape else {
       throw BERTError(.golden, file: path, "input shapes differ: input_ids \(ids.shape), attention_mask \(mask.shape), token_type_ids \(types.shape)")
     }
-    do {
-      input = try EncoderInput(batch: ids.shape[0], sequence: ids.shape[1], inputIDs: ids.values,
-                               attentionMask: mask.values, tokenTypeIDs: types.values)
+    // A multiple-choice golden's [B, C, S] inputs run as B·C rows (docs/GOLDEN.md).
+    let choices = ids.shape.count == 3 ? ids.shape[1] : 1
+    do throws(BERTError) {
+      guard ids.shape.allSatisfy({ $0 > 0 }), case let (rows, false) = ids.shape[0].multipliedReportingOverflow(by: choices) else {
+        throw BERTError(.badInput, "input_ids has shape \(ids.shape)")
+      }
+      var flat = try EncoderInput(batch: rows, sequence: ids.shape.last!, inputIDs: ids.values,
+                                  attentionMask: mask.values, tokenTypeIDs: types.values)
+      flat.choices = choices
+      input = flat
     } catch {
       throw BERTError(.golden, file: path, error.detail)
     }
@@ -90,11 +98,11 @@ public struct Golden: Sendable {
     texts = meta["texts"]
   }
 
-  /// Report order: hidden_states.0 … L (by K), last_hidden_state, pooler_output, logits, start/end logits, then
-  /// anything else by name.
+  /// Report order: hidden_states.0 … L (by K), last_hidden_state, pooler_output, logits, start/end logits,
+  /// prediction_logits, seq_relationship_logits, then anything else by name.
   public static func order(_ name: String) -> (Int, Int, String) {
     if let k = hiddenStateIndex(name) { return (0, k, "") }
-    let fixed = ["last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits"]
+    let fixed = ["last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits", "prediction_logits", "seq_relationship_logits"]
     if let i = fixed.firstIndex(of: name) { return (1 + i, 0, "") }
     return (1 + fixed.count, 0, name)
   }
