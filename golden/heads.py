@@ -41,7 +41,7 @@ ROOT = g.ROOT
 MODELS = g.MODELS
 TOL = g.TINY_TOL
 
-# Smaller than generate.py's tiny models (hidden 16): golden/ must stay under 10 MB, and a real-word vocabulary
+# Smaller than generate.py's tiny models (hidden 16): golden/ must stay under 16 MB, and a real-word vocabulary
 # makes the embeddings the largest tensor of every checkpoint.
 HEAD_CONFIG = dict(
     hidden_size=16,
