@@ -54,3 +54,10 @@ if let logits = output.tensor(named: "logits") {        // any output by its tra
   print(Classification(logits: Array(logits.vector(0)), config: model.config).labels)
 }
 
+let encoder = try SentenceEncoder.load("all-MiniLM-L6-v2")   // modules.json, or a canonical file's recorded pipeline
+let sentenceTokenizer = try encoder.tokenizer(directory: "all-MiniLM-L6-v2")
+let (values, width) = try encoder.embed(["A man is playing a guitar.", "Someone plays an instrument."], tokenizer: sentenceTokenizer)
+let similarity = Pooling.cosine(values[0..<width], values[width..<(2 * width)])
+// Another pooling over the same encoder: .modes([.cls]), .modes([.mean, .max]), .pooler; normalize: true/false.
+let clsEmbedding = try encoder.embed(["A man is playing a guitar."], tokenizer: sentenceTokenizer, pooling: .modes([.cls]))
+
