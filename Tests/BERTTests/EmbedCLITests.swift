@@ -17,7 +17,7 @@ struct EmbedCLITests {
 
   @Test("embed prints the golden's sentence embeddings, one JSON array per line in input order, from every variant")
   func goldens() throws {
-    for model in ["st-cls-dense", "st-max", "st-meansqrt"] {
+    for model in ["st-cls-dense", "st-max", "st-meansqrt", "st-mpnet"] {
       let golden = try Golden(path: goldenPath(model))
       let expected = try #require(golden.outputs.first { $0.name == "sentence_embedding" })
       let width = expected.shape[1]
@@ -96,7 +96,7 @@ struct EmbedCLITests {
     #expect(noTokenizer.status == 2 && noTokenizer.stderr.contains("no tokenizer"))
   }
 
-  /// Every pooling mode against sentence-transformers' encode(), on the tiny st-max encoder and (when installed)
+  /// Every pooling mode against sentence-transformers' encode(), on the tiny st-max and st-mpnet encoders and (when installed)
   /// all-MiniLM-L6-v2. Needs torch + sentence-transformers (`BERTWEIGHTS_TORCH_PYTHON`).
   @Test("embed equals sentence-transformers' encode() within 1e-5 for every pooling mode")
   func againstSentenceTransformers() throws {
@@ -105,7 +105,7 @@ struct EmbedCLITests {
       print("note: sentence-transformers encode() check NOT RUN (set BERTWEIGHTS_TORCH_PYTHON to a Python with sentence-transformers)")
       return
     }
-    var models = [Fixtures.path("models/st-max/safetensors")]
+    var models = [Fixtures.path("models/st-max/safetensors"), Fixtures.path("models/st-mpnet/safetensors")]
     if let minilm = minilmDirectory() { models.append(minilm) }
     let texts = EmbedCLITests.texts + ["  leading and trailing spaces  ", ""]
     let input = texts.joined(separator: "\n") + "\n"

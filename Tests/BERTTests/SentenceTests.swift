@@ -9,7 +9,7 @@ import TestSupport
 /// pooling formulas follow, checked against numbers taken from the goldens.
 @Suite("Sentence embeddings")
 struct SentenceTests {
-  static let models = ["st-cls-dense", "st-max", "st-meansqrt"]
+  static let models = ["st-cls-dense", "st-max", "st-meansqrt", "st-mpnet"]
   static let variants = models.flatMap { m in ["safetensors", "bin", "h5"].map { (m, $0) } }
 
   @Test("every sentence-transformers golden passes from safetensors, .bin and .h5", arguments: variants)
