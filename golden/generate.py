@@ -816,6 +816,7 @@ def main() -> None:
     import sentence  # sentence-transformers goldens (golden/sentence.py)
     sentence.generate(manifest, gen)
     __import__("st_mpnet").generate(manifest, gen)  # sentence-transformers on a tiny MPNet (golden/st_mpnet.py)
+    __import__("fill_mask").generate(manifest, gen)  # fill-mask with <mask>: a RoBERTa MLM sized to tokenizer/roberta (golden/fill_mask.py)
     __import__("families").generate(manifest, gen)  # RoBERTa, XLM-R, DistilBERT, ELECTRA, MPNet (golden/families.py)
     import runpy  # tokenizer corpus + HF ids + UnicodeTables.swift, from models/minilm (golden/tokenizer/make_corpus.py)
     runpy.run_path(str(ROOT / "tokenizer" / "make_corpus.py"), run_name="__main__")

@@ -66,7 +66,7 @@ struct TextRun {
       let output = try run(encoding)
       let logits = output.tensor(named: bert.headKind == .maskedLM ? "logits" : "prediction_logits")!
       let decoder = try TokenDecoder(tokenizer: tokenizer, directory: directory)
-      guard let mask = tokenizer.id(of: "[MASK]") else { throw BERTError(.badInput, file: directory, "the tokenizer has no [MASK] token") }
+      guard let mask = tokenizer.maskTokenID else { throw BERTError(.badInput, file: directory, "the tokenizer has no mask token \(tokenizer.maskToken)") }
       answer = FillMask.answer(try FillMask.predict(ids: encoding.ids, logits: logits.values, vocabularySize: bert.config.vocabSize,
                                                     maskID: mask, padID: tokenizer.padTokenID, decoder: decoder))
     case .preTraining?, .nextSentencePrediction?:

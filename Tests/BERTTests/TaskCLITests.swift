@@ -9,7 +9,8 @@ import TestSupport
 struct TaskCLITests {
   let tool = Binaries.path("bert-verify")
 
-  static let models = ["mlm", "pretraining-heads", "nsp", "multiple-choice", "token-classification", "question-answering", "seqcls"]
+  static let models = ["mlm", "pretraining-heads", "nsp", "multiple-choice", "token-classification", "question-answering", "seqcls",
+                       "roberta-fill-mask"]
 
   /// The recorded cases of a model: (task, command-line arguments, expected JSON).
   static func cases(_ model: String) throws -> [(task: String, arguments: [String], expected: Any)] {

@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// The fill-mask pipeline: for each `[MASK]`, the `topK` tokens by softmax probability over the vocabulary, each
+/// The fill-mask pipeline: for each mask token (the tokenizer's `maskToken`: `[MASK]`, `<mask>`…), the `topK` tokens by softmax probability over the vocabulary, each
 /// `{score, token, token_str, sequence}` — `token_str` the decoded token, `sequence` the input with the mask
 /// filled, padding dropped, decoded without special tokens (with them when the input has several masks, as the
 /// pipeline does). One mask gives a flat list, several a list per mask.

@@ -16,6 +16,8 @@ struct TokenizerDefinition {
   var modelMaxLength: Int?
   var truncationSide: WordPieceTokenizer.Side = .right
   var padToken: String
+  /// The mask token (tokenizer_config.json / special_tokens_map.json `mask_token`, else the class's default).
+  var maskToken = "[MASK]"
   /// tokenizer.json's `padding.pad_id`, used when the pad token has no id.
   var fallbackPadID: Int32 = 0
   var paddingSide: WordPieceTokenizer.Side = .right
@@ -32,13 +34,16 @@ struct TokenizerDefinition {
     let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
     let settings = try TransformersSettings(directory: dir)
     let fm = FileManager.default
+    var definition: TokenizerDefinition
     if fm.fileExists(atPath: dir + "/tokenizer.json") {
-      return try fromTokenizerJSON(dir + "/tokenizer.json", settings: settings)
+      definition = try fromTokenizerJSON(dir + "/tokenizer.json", settings: settings)
+    } else if fm.fileExists(atPath: dir + "/vocab.txt") {
+      definition = try fromVocabularyFile(dir + "/vocab.txt", settings: settings)
+    } else {
+      throw TokenizerError(.missing, file: dir, "neither tokenizer.json nor vocab.txt")
     }
-    if fm.fileExists(atPath: dir + "/vocab.txt") {
-      return try fromVocabularyFile(dir + "/vocab.txt", settings: settings)
-    }
-    throw TokenizerError(.missing, file: dir, "neither tokenizer.json nor vocab.txt")
+    definition.maskToken = settings.maskToken
+    return definition
   }
 
   // MARK: tokenizer.json

@@ -15,6 +15,8 @@ struct TransformersSettings {
   var padToken = "[PAD]"
   var clsToken = "[CLS]"
   var maskToken = "[MASK]"
+  /// `tokenizer_class` from tokenizer_config.json (`BertTokenizer`, `RobertaTokenizer`, …), when given.
+  var tokenizerClass: String?
   var additionalSpecialTokens: [String] = []
   var addedTokensDecoder: [AddedToken] = []
   /// bos_token / eos_token (RoBERTa, XLM-R, MPNet); none by default.
@@ -61,6 +63,11 @@ struct TransformersSettings {
       paddingSide = parsed
     }
     addPrefixSpace = config["add_prefix_space"]?.boolValue
+    tokenizerClass = config["tokenizer_class"]?.stringValue
+    // The class's own default mask token, which the files below override (transformers' tokenizer __init__ defaults).
+    if let name = tokenizerClass, Self.angleMaskClasses.contains(name.hasSuffix("Fast") ? String(name.dropLast(4)) : name) {
+      maskToken = "<mask>"
+    }
     trimOffsets = config["trim_offsets"]?.boolValue
     apply(specialTokensIn: config)
     for (key, value) in config["added_tokens_decoder"]?.objectValue ?? [] {
@@ -77,6 +84,10 @@ struct TransformersSettings {
       apply(specialTokensIn: try TokenizerFiles.readJSON(mapPath))
     }
   }
+
+  /// Tokenizer classes whose `mask_token` defaults to `<mask>` rather than BERT's `[MASK]`.
+  static let angleMaskClasses: Set<String> = ["RobertaTokenizer", "XLMRobertaTokenizer", "MPNetTokenizer", "CamembertTokenizer",
+                                              "BartTokenizer", "LongformerTokenizer", "DebertaTokenizer"]
 
   private mutating func apply(specialTokensIn json: JSONValue) {
     func token(_ key: String) -> String? {

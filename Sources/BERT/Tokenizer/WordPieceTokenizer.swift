@@ -74,6 +74,11 @@ public struct Tokenizer: Sendable {
   public var modelMaxLength: Int?
   /// The id padding uses.
   public let padTokenID: Int
+  /// The mask token's text (`[MASK]` for BERT, `<mask>` for RoBERTa and MPNet) as transformers resolves
+  /// `tokenizer.mask_token`: tokenizer_config.json / special_tokens_map.json `mask_token`, else the class's default.
+  public let maskToken: String
+  /// The mask token's id, `nil` when the vocabulary has no such token.
+  public var maskTokenID: Int? { id(of: maskToken) }
   /// The file the vocabulary was read from (tokenizer.json or vocab.txt).
   public let source: String
   public let paddingSide: Side
@@ -121,6 +126,7 @@ public struct Tokenizer: Sendable {
     paddingSide = definition.paddingSide
     truncationSide = definition.truncationSide
     padTokenID = Int(definition.id(of: definition.padToken) ?? definition.fallbackPadID)
+    maskToken = definition.maskToken
     var ids: [String: Int32] = [:]
     for token in definition.addedTokens { ids[token.content] = token.id }
     addedTokenIDs = ids
