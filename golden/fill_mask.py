@@ -4,7 +4,8 @@
 families.py's roberta-mlm has a 32-token vocabulary, which no trained tokenizer matches, so this writes a seeded
 tiny RobertaForMaskedLM sized to the RoBERTa BPE tokenizer trained in golden/tokenizer/roberta (1000 tokens, mask
 token `<mask>`), safetensors only, with that tokenizer's files, and what `transformers.pipeline("fill-mask")`
-answers for it in pipeline.json (heads.py's format). Writes only models/roberta-fill-mask/ and its manifest keys.
+answers for it in pipeline.json (heads.py's format), and a golden.safetensors (hidden states, logits) of the
+pipeline's texts, as families.py makes its goldens. Writes only models/roberta-fill-mask/ and its manifest keys.
 
 Run standalone (`python golden/fill_mask.py`, in the venv of generate.sh) or from generate.py's main().
 """
@@ -81,6 +82,22 @@ def generate(manifest: OrderedDict, gen: str) -> None:
             assert all(a - b > 1e-4 for a, b in zip(scores, scores[1:])), scores  # the order is not f32 noise
         cases.append({"task": "fill-mask", "inputs": {"text": case["text"]}, "output": H.as_json(output)})
     H.write_pipeline(mdir / "pipeline.json", cases, gen)
+    # A golden like families.py's (hidden states, logits) on the pipeline's texts, padded, with `texts` so that
+    # bert-verify re-tokenizes them with the BPE tokenizer (RoBERTa's tokenizer gives no token_type_ids).
+    texts = [c["text"] for c in CASES]
+    tok = transformers.AutoTokenizer.from_pretrained(out)
+    batch = tok(texts, padding=True, return_tensors="pt")
+    assert "token_type_ids" not in batch and batch["attention_mask"].min() == 0
+    enc = OrderedDict((k, batch[k].to(torch.int64).contiguous()) for k in ("input_ids", "attention_mask"))
+    golden_model = transformers.RobertaForMaskedLM.from_pretrained(out, attn_implementation="eager", dtype=torch.float32).eval()
+    outs = F.run(golden_model, enc)
+    err = g.max_error(outs, F.run(golden_model, enc, torch.float64), enc["attention_mask"])
+    print(f"  {NAME}: batch {tuple(enc['input_ids'].shape)}, max |f32-f64| = {err:.3g}", file=sys.stderr)
+    assert err < float(F.TOL[0]) / 4
+    print(f"  {NAME}: elements over tolerance per mutation {F.sensitivity(golden_model, enc, outs)}", file=sys.stderr)
+    gpath = mdir / "golden.safetensors"
+    g.save_golden(gpath, outs, *F.TOL, gen, texts=texts)
+    manifest["goldens"][gpath.relative_to(g.ROOT).as_posix()] = g.golden_entry(gpath)
     rel = out.relative_to(g.ROOT).as_posix()
     manifest["fixtures"][rel] = g.fixture_entry(NAME, "safetensors", out, {"note": "tokenizer from golden/tokenizer/roberta (golden/fill_mask.py)"})
     manifest["canonical"][NAME] = OrderedDict((k, g.tensor_entry(v)) for k, v in F.canonical_state(model, "roberta").items())
