@@ -41,7 +41,7 @@ TOL = g.TINY_TOL
 # Smaller than generate.py's BERT models: golden/ has a 16 MB budget, .h5 files cost ~1.6 KB and the manifest
 # ~330 bytes per stored tensor, so one layer (MPNet two: its relative bias is shared by every layer) and few
 # variants: the readers are the same for every family, the names are not. Every family's main model has
-# safetensors and a legacy .bin (its position_ids buffer); .h5 for RoBERTa, ELECTRA (embeddings_project,
+# safetensors and a legacy .bin (its position_ids buffer); .h5 for RoBERTa, DistilBERT, ELECTRA (embeddings_project,
 # discriminator) and MPNet (relative bias, and the pooler only the TF class has); a sharded .bin for RoBERTa, whose
 # `classifier.*` sorts before `roberta.*` in the index; a zip .bin for the tied RoBERTa MLM.
 SIZES = dict(hidden=8, layers=1, heads=2, intermediate=12, vocab=32, positions=16)
@@ -91,7 +91,7 @@ SPECS = OrderedDict([
                        prefix="roberta", variants=["safetensors"], seed=5103, types=True)),
     ("distilbert-seqcls", dict(cls="DistilBertForSequenceClassification",
                                config=lambda: distilbert_config(activation="gelu", **CLS_LABELS),
-                               prefix="distilbert", variants=["safetensors", "bin-legacy"], seed=5201, types=False)),
+                               prefix="distilbert", variants=["safetensors", "bin-legacy", "h5"], seed=5201, types=False)),
     ("distilbert-sinusoidal", dict(cls="DistilBertModel", config=lambda: distilbert_config(sinusoidal_pos_embds=True),
                                    prefix="distilbert", variants=["safetensors"], seed=5202, types=False)),
     ("electra-discriminator", dict(cls="ElectraForPreTraining", config=lambda: electra_config(embedding_size=4),

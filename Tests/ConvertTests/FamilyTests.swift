@@ -28,7 +28,7 @@ struct FamilyTests {
     for model in ["roberta-seqcls", "distilbert-seqcls", "electra-discriminator", "mpnet-mlm"] {
       #expect(f32Fixtures(of: model).contains { $0.hasSuffix("/bin-legacy") }, "\(model) has no legacy .bin")
     }
-    for model in ["roberta-seqcls", "electra-discriminator", "mpnet-mlm"] {
+    for model in ["roberta-seqcls", "distilbert-seqcls", "electra-discriminator", "mpnet-mlm"] {
       #expect(f32Fixtures(of: model).contains { $0.hasSuffix("/h5") }, "\(model) has no .h5")
     }
   }
