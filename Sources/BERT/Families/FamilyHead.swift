@@ -29,7 +29,8 @@ struct FamilyHead: Sendable {
     guard family != ModelFamily.bert.name, let headKind = plan.headKind else { return nil }
     let (h, e) = (c.hiddenSize, c.embeddingWidth)
     switch headKind {
-    case .sequenceClassification, .multipleChoice where family == ModelFamily.distilBert.name:
+    case .sequenceClassification,
+         .multipleChoice where family == ModelFamily.distilBert.name:  // other families' multiple choice: BERT's Head
       let dense = try weights.linear(.classifierDense, out: h, in: h)
       if family == ModelFamily.distilBert.name {
         // DistilBertForMultipleChoice: the same head with one output per choice.
