@@ -9,7 +9,7 @@ import TestSupport
 /// Conversion keeps the sentence-transformers pipeline: the embeddings of OUT are those of SOURCE, bit for bit.
 @Suite("Sentence conversion")
 struct SentenceConversionTests {
-  static let variants = ["st-cls-dense", "st-max", "st-meansqrt"].flatMap { m in ["safetensors", "bin", "h5"].map { (m, $0) } }
+  static let variants = ["st-cls-dense", "st-max", "st-meansqrt", "st-mpnet"].flatMap { m in ["safetensors", "bin", "h5"].map { (m, $0) } }
   static let texts = ["The quick dog jumped over the lazy cats!", "Is the old cat happy?", "Hello Café", "yes", ""]
 
   /// The library's embeddings of `texts` for `model`, with the tokenizer of `tokenizerDirectory`.
