@@ -61,7 +61,8 @@ struct TextRun {
       let output = try run(encoding)
       answer = QuestionAnswering.answer(QuestionAnswering.best(context: c, encoding: encoding, start: output.startLogits!,
                                                                end: output.endLogits!, clsID: tokenizer.id(of: "[CLS]")))
-    case .maskedLM?, .preTraining? where pair == nil:
+    case .maskedLM?,
+         .preTraining? where pair == nil:  // pre-training with a pair answers next sentence, below
       let encoding = tokenizer.encode(try need("--text", text), maxLength: maxLength)
       let output = try run(encoding)
       let logits = output.tensor(named: bert.headKind == .maskedLM ? "logits" : "prediction_logits")!
