@@ -24,3 +24,19 @@ extension UnsafeBufferPointer<UInt8> {
     return n
   }
 }
+
+/// Scalar offsets of increasing byte offsets into one UTF-8 buffer, counting only the bytes between calls: how a
+/// tokenizer turns the byte ranges of added tokens and text pieces into HF's character offsets.
+struct ScalarOffsets {
+  let bytes: UnsafeBufferPointer<UInt8>
+  private var scalars = 0, scalarsAt = 0
+
+  init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  /// The scalar index of byte offset `byte`, which must not be below the previous call's.
+  mutating func index(_ byte: Int) -> Int {
+    scalars += UnsafeBufferPointer(rebasing: bytes[scalarsAt..<byte]).scalarCount(upTo: byte - scalarsAt)
+    scalarsAt = byte
+    return scalars
+  }
+}

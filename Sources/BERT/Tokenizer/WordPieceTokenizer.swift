@@ -233,20 +233,15 @@ public struct Tokenizer: Sendable {
         }
         var pieces = TokenPieces()
         // Byte offsets become scalar offsets as the pieces go by.
-        var scalars = 0, scalarsAt = 0
-        func scalarIndex(_ byte: Int) -> Int {
-          scalars += UnsafeBufferPointer(rebasing: bytes[scalarsAt..<byte]).scalarCount(upTo: byte - scalarsAt)
-          scalarsAt = byte
-          return scalars
-        }
+        var offsets = ScalarOffsets(bytes)
         for piece in rawTokens.split(bytes, tables: tables) {
           switch piece {
           case .token(let id, let range):
-            let start = scalarIndex(range.lowerBound)
-            pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)),
+            let start = offsets.index(range.lowerBound)
+            pieces.append(id, TokenSpan(start: start, end: offsets.index(range.upperBound)),
                           text: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
           case .text(let range):
-            let base = Int32(truncatingIfNeeded: scalarIndex(range.lowerBound))
+            let base = Int32(truncatingIfNeeded: offsets.index(range.lowerBound))
             let segment = UnsafeBufferPointer(rebasing: bytes[range])
             if normalizedTokens.isEmpty {
               normalizer.normalize(segment, base: base, tables: tables, into: &words)

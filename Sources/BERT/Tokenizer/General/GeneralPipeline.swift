@@ -15,20 +15,15 @@ struct GeneralPipeline: Sendable {
     var text = text
     return text.withUTF8 { bytes in
       var pieces = TokenPieces()
-      var scalars = 0, scalarsAt = 0
-      func scalarIndex(_ byte: Int) -> Int {
-        scalars += UnsafeBufferPointer(rebasing: bytes[scalarsAt..<byte]).scalarCount(upTo: byte - scalarsAt)
-        scalarsAt = byte
-        return scalars
-      }
+      var offsets = ScalarOffsets(bytes)
       for piece in rawTokens.split(bytes, tables: tables) {
         switch piece {
         case .token(let id, let range):
-          let start = scalarIndex(range.lowerBound)
-          pieces.append(id, TokenSpan(start: start, end: scalarIndex(range.upperBound)),
+          let start = offsets.index(range.lowerBound)
+          pieces.append(id, TokenSpan(start: start, end: offsets.index(range.upperBound)),
                         text: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
         case .text(let range):
-          let base = scalarIndex(range.lowerBound)
+          let base = offsets.index(range.lowerBound)
           var decoded: [UInt32] = []
           var i = range.lowerBound
           if let p = bytes.baseAddress {
